@@ -12,11 +12,12 @@ borders), ``fake_bold`` (doubled characters in the PDF).
 
 LibreOffice conversions take seconds, so rendered bytes are cached on disk under
 ``$XDG_CACHE_HOME/nianbao-render`` (default ``~/.cache/nianbao-render``), keyed by a hash of the
-record, the form, the quirks and ``RENDER_VERSION``.  ``NIANBAO_RENDER_CACHE=0`` turns the cache off.
+record, the form, the quirks and the renderer's source code.  ``NIANBAO_RENDER_CACHE=0`` turns the cache off.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -85,10 +86,19 @@ def _render_now(record: dict[str, Any], form: str, quirks: frozenset[str]) -> by
     return render_scan(pdf, seed=record["year"])
 
 
+@functools.cache
+def _code_version() -> str:
+    """RENDER_VERSION plus a hash of this package's source, so a changed renderer never hits old bytes."""
+    digest = hashlib.sha256(RENDER_VERSION.encode())
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _cache_path(record: dict[str, Any], form: str, quirks: frozenset[str]) -> Path | None:
     if os.environ.get("NIANBAO_RENDER_CACHE", "1") == "0":
         return None
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "nianbao-render"
-    key = json.dumps([RENDER_VERSION, record, form, sorted(quirks)], sort_keys=True, ensure_ascii=False)
+    key = json.dumps([_code_version(), record, form, sorted(quirks)], sort_keys=True, ensure_ascii=False)
     digest = hashlib.sha256(key.encode()).hexdigest()
     return base / digest[:2] / f"{digest}.{form.replace('.', '_')}"

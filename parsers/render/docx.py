@@ -21,6 +21,12 @@ from docx.shared import Cm, Pt
 from parsers.render.layout import Grid, grids
 from parsers.render.prose import outline
 
+TEXT_WIDTH_CM = 15.5
+# Column widths (cm) by the table's column count: label columns wide, number columns narrow.
+_COLUMN_WIDTHS = {
+    4: [5.0, 3.5, 3.5, 3.5],
+    10: [1.5, 1.7, 4.6] + [1.1] * 7,
+}
 BODY_FONT = "仿宋_GB2312"
 HEADING_FONT = "黑体"
 TITLE_FONT = "方正小标宋简体"
@@ -89,6 +95,13 @@ def _table(doc: Any, grid: Grid, quirks: frozenset[str]) -> None:
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     if "no_rules" not in quirks:
         table.style = doc.styles["Table Grid"]
+    table.autofit = False
+    widths = _COLUMN_WIDTHS.get(width) or [TEXT_WIDTH_CM / width] * width
+    for grid_col, cm in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=True):
+        grid_col.set(qn("w:w"), str(int(Cm(cm).twips)))
+    for column, cm in zip(table.columns, widths, strict=True):
+        for c in column.cells:
+            c.width = Cm(cm)
     taken = [[False] * width for _ in grid]
     size = 9 if width > 10 else 10.5
     for r, row in enumerate(grid):
