@@ -1,0 +1,508 @@
+"""Idempotent writes to the archive, keyed by sha256; versions are kept, never overwritten.
+
+Archiving a document answers like an OpenStates importer: ``inserted`` (first report of this
+unit and year), ``unchanged`` (these bytes, read the same way, are already archived: nothing
+is written) or ``new_version`` (a re-issued document, or the same bytes read differently by a
+newer parser: a new version becomes canonical, the old ones stay queryable).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from nianbao.errors import UserError
+from nianbao.settings import Settings, get_settings
+from storage import db
+from storage.blobs import BlobStore, open_blob_store, sha256_hex
+from storage.models import Blob, Cell, CheckResult, CrawlRun, Fetch, Portal, Report, Unit, utcnow
+from storage.records import (
+    RECORD_FORMAT,
+    cell_value_from_db,
+    cell_value_to_db,
+    flatten_tables,
+    record_digest,
+    unflatten_cells,
+)
+from storage.regions import region_by_code, resolve_region
+from storage.warc import WarcLocation
+
+CHECK_LOCATORS = ("column", "row", "group", "cell")
+
+
+@dataclass
+class FetchInfo:
+    url: str
+    method: str = "GET"
+    status: int | None = None
+    request_headers: dict[str, Any] = field(default_factory=dict)
+    response_headers: dict[str, Any] = field(default_factory=dict)
+    started_at: dt.datetime | None = None
+    duration_ms: float | None = None
+    error_class: str | None = None
+    error_message: str | None = None
+    portal_id: str | None = None
+    run_id: int | None = None
+    media_type: str | None = None
+
+
+@dataclass(frozen=True)
+class ArchiveOutcome:
+    status: str  # inserted | unchanged | new_version
+    report_id: int
+    version: int
+    unit_id: int
+
+
+@dataclass
+class ArchiveCounts:
+    """Tally of outcomes, printed by commands and stored on crawl runs."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def add(self, status: str) -> None:
+        self.counts[status] += 1
+
+    def as_dict(self) -> dict[str, int]:
+        return {k: self.counts.get(k, 0) for k in ("inserted", "unchanged", "new_version")} | {
+            k: v for k, v in self.counts.items() if k not in ("inserted", "unchanged", "new_version")
+        }
+
+    def __str__(self) -> str:
+        return ", ".join(f"{k} {v}" for k, v in self.as_dict().items())
+
+
+def _insert_ignore(session: Session, model: type, values: dict[str, Any], key: str) -> None:
+    """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        stmt = postgresql.insert(model).values(**values).on_conflict_do_nothing(index_elements=[key])
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(model).values(**values).on_conflict_do_nothing(index_elements=[key])
+    else:  # pragma: no cover - other databases are not supported
+        if session.get(model, values[key]) is None:
+            session.add(model(**values))
+        return
+    session.execute(stmt)
+
+
+def _as_date(value: dt.date | str | None) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+class Archive:
+    """The relational archive plus its blob store; one per process is plenty."""
+
+    def __init__(self, settings: Settings, *, check: bool = True) -> None:
+        self.settings = settings
+        self.url = settings.database_url
+        if check:
+            db.check_schema(self.url)
+        self.engine = db.get_engine(self.url)
+        self._sessions = db.session_factory(self.url)
+        self.blobs: BlobStore = open_blob_store(settings.blob_store)
+
+    @classmethod
+    def open(cls, settings: Settings | None = None, *, check: bool = True) -> Archive:
+        return cls(settings or get_settings(), check=check)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session that commits on success and rolls back on error."""
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    # ------------------------------------------------------------------ blobs
+    def store_blob(self, data: bytes, media_type: str | None = None, session: Session | None = None) -> str:
+        digest = self.blobs.put(data)
+        values = {"sha256": digest, "size": len(data), "media_type": media_type, "created_at": utcnow()}
+        if session is not None:
+            _insert_ignore(session, Blob, values, "sha256")
+        else:
+            with self.session() as s:
+                _insert_ignore(s, Blob, values, "sha256")
+        return digest
+
+    def read_blob(self, sha256: str) -> bytes:
+        return self.blobs.get(sha256)
+
+    # ------------------------------------------------------------------ runs
+    def start_run(self, flow: str, started_by: str, parameters: dict[str, Any] | None = None) -> int:
+        with self.session() as s:
+            run = CrawlRun(flow=flow, started_by=started_by, parameters=parameters or {}, outcome="running")
+            s.add(run)
+            s.flush()
+            return run.id
+
+    def finish_run(self, run_id: int, outcome: str, counts: dict[str, Any] | None = None) -> None:
+        with self.session() as s:
+            run = s.get(CrawlRun, run_id)
+            if run is None:
+                raise KeyError(f"no crawl run {run_id}")
+            run.outcome = outcome
+            run.counts = counts or {}
+            run.ended_at = utcnow()
+
+    # ------------------------------------------------------------------ portals and units
+    def upsert_portal(
+        self,
+        portal_id: str,
+        *,
+        name: str,
+        family: str,
+        region_code: str | None = None,
+        start_urls: list[str] | None = None,
+        domains: list[str] | None = None,
+        config: dict[str, Any] | None = None,
+    ) -> None:
+        with self.session() as s:
+            portal = s.get(Portal, portal_id) or Portal(id=portal_id)
+            portal.name, portal.family, portal.region_code = name, family, region_code
+            portal.start_urls, portal.domains, portal.config = start_urls or [], domains or [], config or {}
+            portal.updated_at = utcnow()
+            s.add(portal)
+
+    def ensure_unit(
+        self,
+        name: str,
+        *,
+        region_code: str | None = None,
+        level: str | None = None,
+        kind: str | None = None,
+        parent: str | int | None = None,
+        portal_id: str | None = None,
+    ) -> int:
+        """The id of the unit called ``name`` in that area, created when new.
+
+        The area comes from ``region_code`` or, failing that, from the name itself (cpca);
+        ``kind`` defaults to ``government`` for a 人民政府 and ``department`` otherwise.
+        """
+        name = "".join(name.split())
+        if not name:
+            raise UserError("a publishing unit needs a name")
+        region = region_by_code(region_code) if region_code else resolve_region(name)
+        if region_code and region is None:
+            raise UserError(f"unknown 行政区划代码 {region_code!r} for unit {name!r}")
+        code = region.code if region else ""
+        kind = kind or ("government" if name.endswith("人民政府") or name.endswith("政府") else "department")
+        with self.session() as s:
+            unit = s.scalar(select(Unit).where(Unit.name == name, Unit.region_code == code))
+            parent_id = self._parent_id(s, parent)
+            if unit is None:
+                unit = Unit(
+                    name=name,
+                    region_code=code,
+                    region_name=region.name if region else None,
+                    level=level or (region.level if region else None),
+                    kind=kind,
+                    parent_id=parent_id,
+                    portal_id=portal_id,
+                )
+                s.add(unit)
+                try:
+                    s.flush()
+                except IntegrityError:  # created concurrently by another worker
+                    s.rollback()
+                    found = s.scalar(select(Unit).where(Unit.name == name, Unit.region_code == code))
+                    assert found is not None
+                    return found.id
+            else:
+                if portal_id and unit.portal_id != portal_id:
+                    unit.portal_id = portal_id
+                if level and unit.level != level:
+                    unit.level = level
+                if parent_id and unit.parent_id != parent_id:
+                    unit.parent_id = parent_id
+            return unit.id
+
+    @staticmethod
+    def _parent_id(s: Session, parent: str | int | None) -> int | None:
+        if parent is None or isinstance(parent, int):
+            return parent
+        found = s.scalars(select(Unit.id).where(Unit.name == parent)).first()
+        return found
+
+    def find_unit(self, name_or_id: str | int) -> Unit:
+        """A unit by id or exact name (whitespace ignored); a unique error if ambiguous or unknown."""
+        with self.session() as s:
+            if isinstance(name_or_id, int) or str(name_or_id).isdigit():
+                unit = s.get(Unit, int(name_or_id))
+                if unit is None:
+                    raise UserError(f"unknown unit id {name_or_id}")
+                return unit
+            name = "".join(str(name_or_id).split())
+            units = list(s.scalars(select(Unit).where(Unit.name == name)))
+            if not units:
+                raise UserError(
+                    f"unknown unit {name!r}: list them with `nianbao units list`, add one with `nianbao units add`"
+                )
+            if len(units) > 1:
+                codes = ", ".join(u.region_code or "?" for u in units)
+                raise UserError(f"unit {name!r} exists in several areas ({codes}): give its id instead")
+            return units[0]
+
+    # ------------------------------------------------------------------ fetches
+    def record_fetch(
+        self, info: FetchInfo, body: bytes | None = None, warc: WarcLocation | None = None
+    ) -> int:
+        """Store one HTTP exchange; its body becomes a content-addressed blob."""
+        with self.session() as s:
+            sha = self.store_blob(body, info.media_type, session=s) if body is not None else None
+            fetch = Fetch(
+                run_id=info.run_id,
+                portal_id=info.portal_id,
+                url=info.url,
+                method=info.method,
+                status=info.status,
+                request_headers=info.request_headers,
+                response_headers=info.response_headers,
+                started_at=info.started_at or utcnow(),
+                duration_ms=info.duration_ms,
+                error_class=info.error_class,
+                error_message=info.error_message,
+                blob_sha256=sha,
+                media_type=info.media_type,
+                warc_file=warc.filename if warc else None,
+                warc_offset=warc.offset if warc else None,
+                warc_length=warc.length if warc else None,
+                warc_record_id=warc.record_id if warc else None,
+            )
+            s.add(fetch)
+            s.flush()
+            return fetch.id
+
+    def latest_document_fetch(self, url: str) -> Fetch | None:
+        """The newest successful fetch of ``url`` that captured a body (for incremental crawls)."""
+        with self.session() as s:
+            return s.scalars(
+                select(Fetch)
+                .where(Fetch.url == url, Fetch.blob_sha256.is_not(None), Fetch.status == 200)
+                .order_by(Fetch.started_at.desc(), Fetch.id.desc())
+                .limit(1)
+            ).first()
+
+    # ------------------------------------------------------------------ reports
+    def archive_report(
+        self,
+        *,
+        unit_id: int,
+        year: int,
+        data: bytes | None = None,
+        blob_sha256: str | None = None,
+        media_type: str | None = None,
+        record: dict[str, Any] | None = None,
+        parser_name: str | None = None,
+        parser_version: str | None = None,
+        text: str | None = None,
+        form: str | None = None,
+        parse_error: str | None = None,
+        parse_message: str | None = None,
+        title: str | None = None,
+        portal_id: str | None = None,
+        source_url: str | None = None,
+        document_url: str | None = None,
+        fetch_id: int | None = None,
+        fetched_at: dt.datetime | None = None,
+        run_id: int | None = None,
+        published: dt.date | str | None = None,
+    ) -> ArchiveOutcome:
+        """Archive one report document and what was read from it (idempotent, versioned)."""
+        if data is None and blob_sha256 is None:
+            raise ValueError("archive_report needs the document bytes or their sha256")
+        if data is not None:
+            blob_sha256 = self.store_blob(data, media_type)
+        assert blob_sha256 is not None
+        digest = record_digest(record) if record is not None else f"error:{parse_error}"
+        for attempt in range(3):
+            try:
+                with self.session() as s:
+                    return self._archive_report(
+                        s,
+                        unit_id=unit_id,
+                        year=year,
+                        blob_sha256=blob_sha256,
+                        digest=digest,
+                        record=record,
+                        parser_name=parser_name,
+                        parser_version=parser_version,
+                        text=text,
+                        form=form,
+                        parse_error=parse_error,
+                        parse_message=parse_message,
+                        title=title,
+                        portal_id=portal_id,
+                        source_url=source_url,
+                        document_url=document_url,
+                        fetch_id=fetch_id,
+                        fetched_at=fetched_at,
+                        run_id=run_id,
+                        published=published,
+                    )
+            except IntegrityError:  # another worker wrote a version of this report at the same moment
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _archive_report(self, s: Session, *, unit_id: int, year: int, blob_sha256: str, digest: str,
+                        record: dict[str, Any] | None, published: dt.date | str | None,
+                        **meta: Any) -> ArchiveOutcome:
+        versions = list(
+            s.scalars(select(Report).where(Report.unit_id == unit_id, Report.year == year).order_by(Report.version))
+        )
+        canonical = next((r for r in versions if r.is_canonical), versions[-1] if versions else None)
+        if canonical is not None and canonical.blob_sha256 == blob_sha256 and canonical.record_sha256 == digest:
+            return ArchiveOutcome("unchanged", canonical.id, canonical.version, unit_id)
+        if canonical is not None and canonical.blob_sha256 != blob_sha256:
+            # the same bytes already archived as an earlier version: the portal still serves an old copy
+            earlier = next((r for r in versions if r.blob_sha256 == blob_sha256 and r.record_sha256 == digest), None)
+            if earlier is not None:
+                return ArchiveOutcome("unchanged", earlier.id, earlier.version, unit_id)
+        if canonical is None:
+            reason = "new"
+        elif canonical.blob_sha256 == blob_sha256:
+            reason = "reparsed"
+        else:
+            reason = "reissued"
+        version = (versions[-1].version + 1) if versions else 1
+        if versions:
+            s.execute(
+                update(Report).where(Report.unit_id == unit_id, Report.year == year).values(is_canonical=False)
+            )
+        rec = record or {}
+        region_name = rec.get("region")
+        region = resolve_region(region_name) if region_name else None
+        unit = s.get(Unit, unit_id)
+        if unit is None:
+            raise UserError(f"unknown unit id {unit_id}")
+        checks = rec.get("checks") or []
+        report = Report(
+            unit_id=unit_id,
+            year=year,
+            version=version,
+            is_canonical=True,
+            agency=rec.get("agency"),
+            region=region_name,
+            region_code=(region.code if region else None) or unit.region_code or None,
+            template=rec.get("template"),
+            published=_as_date(rec.get("published")) or _as_date(published),
+            blob_sha256=blob_sha256,
+            record_sha256=digest,
+            checks_failed=len(checks),
+            reason=reason,
+            **meta,
+        )
+        s.add(report)
+        s.flush()
+        provenance = rec.get("provenance") or {}
+        cell_rows = []
+        for cell_id, value in flatten_tables(rec.get("tables")).items():
+            number, is_decimal = cell_value_to_db(value)
+            cell_rows.append(
+                {
+                    "report_id": report.id,
+                    "cell_id": cell_id,
+                    "value": number,
+                    "is_decimal": is_decimal,
+                    "provenance": provenance.get(cell_id),
+                }
+            )
+        if cell_rows:
+            s.execute(Cell.__table__.insert(), cell_rows)
+        check_rows = [
+            {
+                "report_id": report.id,
+                "rule": c.get("rule", "?"),
+                "locator": {k: c[k] for k in CHECK_LOCATORS if k in c},
+                "cells": c.get("cells", []),
+                "message": c.get("message", ""),
+            }
+            for c in checks
+        ]
+        if check_rows:
+            s.execute(CheckResult.__table__.insert(), check_rows)
+        return ArchiveOutcome("inserted" if reason == "new" else "new_version", report.id, version, unit_id)
+
+    # ------------------------------------------------------------------ reading back
+    def get_report(self, report_id: int) -> Report:
+        with self.session() as s:
+            report = s.get(Report, report_id)
+            if report is None:
+                raise UserError(f"no report with id {report_id}")
+            return report
+
+    def canonical_report(self, unit_id: int, year: int) -> Report | None:
+        with self.session() as s:
+            return s.scalars(
+                select(Report).where(Report.unit_id == unit_id, Report.year == year, Report.is_canonical)
+            ).first()
+
+    def report_record(self, report_id: int, *, with_source: bool = True, with_provenance: bool = True) -> dict[str, Any]:
+        """The REPORT_FORMAT record of one archived report version, with ``source``."""
+        with self.session() as s:
+            report = s.get(Report, report_id)
+            if report is None:
+                raise UserError(f"no report with id {report_id}")
+            cells = s.execute(
+                select(Cell.cell_id, Cell.value, Cell.is_decimal, Cell.provenance).where(Cell.report_id == report_id)
+            ).all()
+            checks = s.scalars(select(CheckResult).where(CheckResult.report_id == report_id).order_by(CheckResult.id))
+            record: dict[str, Any] = {
+                "format": RECORD_FORMAT,
+                "agency": report.agency,
+                "region": report.region,
+                "year": report.year,
+                "template": report.template,
+                "published": report.published.isoformat() if report.published else None,
+                "tables": unflatten_cells({c.cell_id: cell_value_from_db(c.value, c.is_decimal) for c in cells}),
+                "checks": [
+                    {"rule": c.rule, **(c.locator or {}), **({"cells": c.cells} if c.cells else {}), "message": c.message}
+                    for c in checks
+                ],
+            }
+            if with_provenance:
+                record["provenance"] = {c.cell_id: c.provenance for c in cells if c.provenance}
+            if with_source:
+                record["source"] = {
+                    "portal": report.portal_id,
+                    "url": report.source_url,
+                    "document_url": report.document_url,
+                    "sha256": report.blob_sha256,
+                    "fetched_at": report.fetched_at.isoformat() if report.fetched_at else None,
+                }
+            return record
+
+    def previous_year_record(self, unit_id: int, year: int) -> dict[str, Any] | None:
+        """The canonical record of the same unit for ``year - 1`` (for the cross-year check)."""
+        prev = self.canonical_report(unit_id, year - 1)
+        if prev is None or prev.parse_error:
+            return None
+        return self.report_record(prev.id, with_source=False, with_provenance=False)
+
+    def count(self, model: type) -> int:
+        with self.session() as s:
+            return int(s.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def blob_sha256(data: bytes) -> str:
+    return sha256_hex(data)

@@ -1,0 +1,115 @@
+"""Engines, sessions and schema migrations (Alembic) for the archive.
+
+``nianbao db upgrade`` brings a database to the newest schema this nianbao knows.  Every
+other entry point calls :func:`check_schema` first and refuses an un-migrated archive or a
+schema newer than the code, with a message saying what to do.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from nianbao.errors import UserError
+from nianbao.settings import normalize_database_url
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+class SchemaError(UserError):
+    """The archive's schema is missing, behind or ahead of this nianbao."""
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+@lru_cache(maxsize=16)
+def get_engine(url: str) -> Engine:
+    """One engine per database URL per process (SQLite files get their directory created)."""
+    url = normalize_database_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def session_factory(url: str) -> sessionmaker[Session]:
+    return sessionmaker(get_engine(url), expire_on_commit=False)
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", normalize_database_url(url).replace("%", "%%"))
+    return cfg
+
+
+def head_revision() -> str:
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    head = script.get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(url: str) -> str | None:
+    try:
+        with get_engine(url).connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    except OperationalError as exc:
+        raise UserError(f"cannot open the archive at {_display(url)}: {exc.orig}") from None
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    cfg = alembic_config(url)
+    with get_engine(url).begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+def downgrade(url: str, revision: str) -> None:
+    cfg = alembic_config(url)
+    with get_engine(url).begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+
+
+def check_schema(url: str) -> None:
+    """Refuse to run on an un-migrated archive or one whose schema is newer than this code."""
+    current = current_revision(url)
+    head = head_revision()
+    if current == head:
+        return
+    where = _display(url)
+    if current is None:
+        raise SchemaError(f"the archive at {where} is not initialised: run `nianbao db upgrade`")
+    script = ScriptDirectory.from_config(alembic_config(url))
+    known = {rev.revision for rev in script.walk_revisions()}
+    if current not in known:
+        raise SchemaError(
+            f"the archive at {where} has schema {current}, newer than this nianbao knows "
+            f"(newest known: {head}); upgrade nianbao"
+        )
+    raise SchemaError(f"the archive at {where} is at schema {current}, behind {head}: run `nianbao db upgrade`")
+
+
+def _display(url: str) -> str:
+    return make_url(normalize_database_url(url)).render_as_string(hide_password=True)
