@@ -13,7 +13,7 @@ import sys
 
 import click
 
-from nianbao.errors import UserError
+from nianbao.errors import UserError, one_line
 
 # name -> (module under nianbao.commands, one-line help shown by `nianbao --help`)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -85,11 +85,20 @@ def cli() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Entry point: user mistakes are one line on stderr and exit status 2, never a traceback."""
     try:
-        cli.main(args=argv, prog_name="nianbao", standalone_mode=True)
-    except KeyboardInterrupt:
+        result = cli.main(args=argv, prog_name="nianbao", standalone_mode=False)
+    except click.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx else "nianbao"
+        click.echo(f"nianbao: error: {one_line(exc.format_message())} (see `{where} --help`)", err=True)
+        sys.exit(2)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (KeyboardInterrupt, click.Abort):
         click.echo("nianbao: interrupted", err=True)
         sys.exit(130)
+    sys.exit(result if isinstance(result, int) else 0)
 
 
 if __name__ == "__main__":

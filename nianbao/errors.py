@@ -15,4 +15,9 @@ class UserError(click.ClickException):
     exit_code = 2
 
     def show(self, file=None) -> None:  # type: ignore[no-untyped-def]
-        click.echo(f"nianbao: error: {self.format_message()}", err=True)
+        click.echo(f"nianbao: error: {one_line(self.format_message())}", err=True)
+
+
+def one_line(message: str) -> str:
+    """Collapse a message (a driver's multi-line error, say) onto one line."""
+    return " ".join(str(message).split())
