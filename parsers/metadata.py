@@ -1,0 +1,189 @@
+"""Report metadata: agency, region, year and published date, from the document's own words.
+
+- agency: the issuing body as written in the title, whitespace removed ("XX局 2023 年政府
+  信息公开工作年度报告", "2023年XX局政府信息公开工作年度报告", or a title split over two
+  lines with the body's name on the line above);
+- year: the year in the title (Arabic or Chinese numerals), else the statistics period;
+- region: the administrative areas the agency's name starts with (names from the national
+  list of divisions shipped with ``cpca``), extended by the longest form the document
+  writes before that name ("平顶山市新华区"); when the agency names no place, the place the
+  document writes in front of the agency's name; else None;
+- published: the date of the signature line at the end (a line that is a date, or a short
+  line ending in one), else None.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from datetime import date
+from functools import lru_cache
+from importlib import resources
+
+from parsers.model import Paragraph, SourceDocument
+
+_CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+              "八": 8, "九": 9}
+_YEAR = r"(\d{4}|[〇○零O一二三四五六七八九]{4})"
+_TITLE_YEAR = re.compile(_YEAR + r"年度?")
+_TITLE_WORDS = ("年度报告", "年报", "工作报告")
+_SUFFIX = re.compile(r"(?:政府信息公开|政务公开|信息公开|政府信息|政务信息).*$")
+_DATE = re.compile(_YEAR + r"年(\d{1,2}|[一二三四五六七八九十]{1,3})月(\d{1,2}|[一二三四五六七八九十]{1,3})日$")
+_SPACE = re.compile(r"[\s\u3000\u00a0]+")
+_HEADING = re.compile(r"^#+")
+_PERIOD_YEAR = re.compile(r"(\d{4})年1月1日(?:起)?至(?:\d{4}年)?12月31日")
+_TOWN = re.compile(r"^([\u4e00-\u9fff]{2,4}?(?:镇|街道))")
+
+
+def _cn_number(s: str) -> int:
+    if s.isdigit():
+        return int(s)
+    if all(ch in _CN_DIGITS for ch in s) and "十" not in s and len(s) == 4:
+        return int("".join(str(_CN_DIGITS[ch]) for ch in s))
+    # 十, 十二, 二十六, 三十一
+    if "十" in s:
+        tens, _, ones = s.partition("十")
+        return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
+    return _CN_DIGITS[s]
+
+
+def _clean(text: str) -> str:
+    return _HEADING.sub("", _SPACE.sub("", text))
+
+
+@lru_cache(maxsize=1)
+def place_names() -> frozenset[str]:
+    """Names of China's provinces, cities and counties (from cpca's adcodes list)."""
+    names: set[str] = set()
+    try:
+        with resources.files("cpca").joinpath("resources/adcodes.csv").open(encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                name = row.get("name") or ""
+                if len(name) >= 2 and name not in ("市辖区", "县", "省直辖县级行政区划"):
+                    names.add(name)
+    except (ModuleNotFoundError, FileNotFoundError, OSError):  # pragma: no cover - cpca is a dependency
+        pass
+    return frozenset(names)
+
+
+def _leading_places(text: str) -> str:
+    """The chain of known place names at the start of ``text`` ("平顶山市新华区政务..." -> "平顶山市新华区")."""
+    names = place_names()
+    i = 0
+    while i < len(text):
+        for length in range(min(12, len(text) - i), 1, -1):
+            if text[i : i + length] in names:
+                i += length
+                break
+        else:
+            break
+    chain = text[:i]
+    town = _TOWN.match(text[i:])
+    if town and (chain or i == 0):
+        chain += town.group(1)
+    return chain
+
+
+def _places_before(text: str, end: int) -> str:
+    """The chain of known place names that ends at ``end`` in ``text``."""
+    names = place_names()
+    start = end
+    while start > 0:
+        for length in range(min(12, start), 1, -1):
+            if text[start - length : start] in names:
+                start -= length
+                break
+        else:
+            break
+    return text[start:end]
+
+
+def find_title(doc: SourceDocument) -> tuple[str | None, int]:
+    """The title line (whitespace removed) and its paragraph index."""
+    paras = doc.paragraphs()
+    for i, p in enumerate(paras[:20]):
+        t = _clean(p.text)
+        if len(t) <= 90 and any(w in t for w in _TITLE_WORDS) and "《" not in t[:1]:
+            return t, i
+    title = doc.meta.get("title")
+    if isinstance(title, str) and any(w in title for w in _TITLE_WORDS):
+        return _clean(title), -1
+    return None, -1
+
+
+def agency_and_year(doc: SourceDocument, text: str) -> tuple[str | None, int | None]:
+    title, ti = find_title(doc)
+    agency: str | None = None
+    year: int | None = None
+    if title is not None:
+        m = _TITLE_YEAR.search(title)
+        if m:
+            year = _cn_number(m.group(1))
+            before, after = title[: m.start()], title[m.end() :]
+            before = re.sub(r"(关于|发布|公布)$", "", before.strip("《》“”\"'（）()"))
+            if before:
+                agency = before
+            else:
+                rest = _SUFFIX.sub("", after)
+                agency = rest or None
+        else:
+            rest = _SUFFIX.sub("", title)
+            agency = rest or None
+        if agency is None and ti > 0:
+            prev = _clean(doc.paragraphs()[ti - 1].text)
+            if 2 <= len(prev) <= 40 and not re.search(r"[，。：:；;]", prev):
+                agency = prev
+    if year is None:
+        m2 = _PERIOD_YEAR.search(_SPACE.sub("", text[:3000]))
+        if m2:
+            year = int(m2.group(1))
+    return agency, year
+
+
+def region_of(agency: str | None, text: str) -> str | None:
+    flat = _SPACE.sub("", text)
+    place = _leading_places(agency) if agency else ""
+    if place:
+        best = place
+        for m in re.finditer(re.escape(place), flat):
+            longer = _places_before(flat, m.start()) + place
+            if len(longer) > len(best):
+                best = longer
+        return best
+    if agency:
+        best = ""
+        for m in re.finditer(re.escape(agency), flat):
+            before = _places_before(flat, m.start())
+            if len(before) > len(best):
+                best = before
+        return best or None
+    return None
+
+
+def published_date(doc: SourceDocument, year: int | None) -> str | None:
+    paras: list[Paragraph] = doc.paragraphs()
+    for p in reversed(paras[-15:]):
+        t = _clean(p.text)
+        if len(t) > 45 or re.search(r"[，。；;]", t):
+            continue
+        m = _DATE.search(t)
+        if not m:
+            continue
+        try:
+            d = date(_cn_number(m.group(1)), _cn_number(m.group(2)), _cn_number(m.group(3)))
+        except (ValueError, KeyError):
+            continue
+        if year is not None and not (year <= d.year <= year + 2):
+            continue
+        return d.isoformat()
+    return None
+
+
+def extract(doc: SourceDocument, text: str) -> dict[str, object]:
+    agency, year = agency_and_year(doc, text)
+    return {
+        "agency": agency,
+        "region": region_of(agency, text),
+        "year": year,
+        "published": published_date(doc, year),
+    }

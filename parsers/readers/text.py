@@ -1,0 +1,70 @@
+"""Plain-text reader: text extracted by others (tab-separated tables, like the seeds).
+
+Lines holding a tab are table rows (one cell per tab-separated field); consecutive rows
+form a table, blank lines inside a table do not end it.  Text without any tab but with
+columns padded by runs of spaces (``pdftotext -layout``) is read the same way, splitting
+on two or more spaces.  Every other non-blank line is a paragraph.  Provenance is the
+1-based line number and the 0-based column.
+"""
+
+from __future__ import annotations
+
+import re
+
+from parsers.model import Block, Paragraph, ParseError, SourceCell, SourceDocument, SourceRow, Table
+
+_LAYOUT_GAP = re.compile(r"\S(?: {2,}|\u3000+)\S")
+_LAYOUT_SPLIT = re.compile(r" {2,}|\u3000+")
+
+
+def decode(data: bytes) -> str:
+    """Text bytes as str: UTF-8 (with or without BOM), else GB18030, else detected."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    for enc in ("utf-8", "gb18030"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise ParseError("unknown_format", "the file is not readable text")
+    return str(best)
+
+
+def read(data: bytes) -> SourceDocument:
+    text = decode(data)
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    use_tabs = any("\t" in ln for ln in lines)
+
+    def cells_of(line: str) -> list[str] | None:
+        if use_tabs:
+            return line.split("\t") if "\t" in line else None
+        if _LAYOUT_GAP.search(line.strip()):
+            return _LAYOUT_SPLIT.split(line.strip())
+        return None
+
+    blocks: list[Block] = []
+    rows: list[SourceRow] = []
+
+    def close_table() -> None:
+        if rows:
+            blocks.append(Table(list(rows), {"line": rows[0].prov["line"]}))
+            rows.clear()
+
+    for i, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        cells = cells_of(line)
+        if cells is not None:
+            rows.append(
+                SourceRow([SourceCell(c, {"line": i, "col": j}) for j, c in enumerate(cells)], {"line": i})
+            )
+            continue
+        close_table()
+        blocks.append(Paragraph(line.strip(), {"line": i}))
+    close_table()
+    title = next((b.text for b in blocks if isinstance(b, Paragraph)), None)
+    return SourceDocument("text", blocks, {"title": title, "lines": len(lines)})

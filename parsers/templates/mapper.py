@@ -1,0 +1,470 @@
+"""The one mapper: rows of cells (from any reader) -> REPORT_FORMAT table keys.
+
+Every reader hands over a :class:`~parsers.model.SourceDocument`; its tables are read
+here as one stream of rows (a table split over pages, or typed as several tables, is
+just more rows).  For each row:
+
+1. its cells are classified as label text, number, null marker ("/", "无") or blank
+   (:mod:`parsers.numbers`); copies of merged cells (``spanned``) count for the label
+   but never as a value;
+2. the label is matched against the official row labels (:mod:`parsers.templates.labels`),
+   with the label of a preceding value-less row joined on when a label wraps;
+3. the values are assigned to columns: a row with exactly the expected number of values
+   takes them in order; a shorter row is lined up by cell position with the nearest
+   complete row (or the header) of the same table -- blank positions become ``None`` --
+   and, failing that, by the table's own sums; digits run together ("713000074") are
+   split only when exactly one split satisfies the row's sum.
+
+The template (2021 / 2019 / freeform) is decided from the rows found
+(:mod:`parsers.templates.detect`), then the rows are laid out as that template's record.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from parsers.model import Provenance, SourceCell, SourceDocument, SourceRow
+from parsers.numbers import CellValue, Number, read_cell, split_values
+from parsers.templates import t2019, t2021
+from parsers.templates.labels import (
+    ACTIVE_ROWS,
+    APPLICANT_COLUMNS,
+    APPLICANT_HEADERS,
+    APPLICATION_ROWS,
+    REVIEW_FIELDS,
+    REVIEW_GROUPS,
+    REVIEW_HEADERS,
+    header_field,
+    match_key,
+    norm_label,
+    strip_enum,
+)
+
+Constraint = Callable[[list[Number | None]], bool]
+
+
+@dataclass(slots=True)
+class Slot:
+    """A value placed at a cell position (``cell`` is None for a blank the row lacks)."""
+
+    pos: float
+    value: CellValue
+    cell: SourceCell | None
+
+
+@dataclass(slots=True)
+class RowInfo:
+    idx: int
+    table: int
+    row: SourceRow
+    label: str
+    last_text: str
+    slots: list[Slot]
+    irregular: bool = False  # a cell held several values or a label ended in numbers
+
+    def cell_at(self, pos: float) -> SourceCell | None:
+        p = int(pos)
+        if p == pos and 0 <= p < len(self.row.cells):
+            return self.row.cells[p]
+        return None
+
+    @property
+    def positions(self) -> list[float]:
+        return [s.pos for s in self.slots]
+
+
+@dataclass
+class Classified:
+    """Rows recognised in the document, before the template is applied."""
+
+    active: dict[str, RowInfo] = field(default_factory=dict)
+    active_headers: dict[str, RowInfo] = field(default_factory=dict)  # row key -> header above it
+    applications: dict[str, RowInfo] = field(default_factory=dict)
+    app_rows: list[RowInfo] = field(default_factory=list)  # every row of the applications table
+    app_header: list[float] | None = None
+    review_row: RowInfo | None = None
+    review_header: list[float] | None = None
+    header_text: str = ""  # all value-less table rows, normalised (template words)
+
+
+@dataclass
+class Mapped:
+    template: str
+    tables: dict[str, Any]
+    provenance: dict[str, Provenance]
+
+
+# ---------------------------------------------------------------- rows
+
+
+def _row_info(idx: int, tindex: int, row: SourceRow) -> RowInfo:
+    texts: list[str] = []
+    slots: list[Slot] = []
+    irregular = False
+    for pos, cell in enumerate(row.cells):
+        cv = read_cell(cell.text)
+        if cv.kind in ("num", "null"):
+            if not cell.spanned:
+                slots.append(Slot(pos, cv, cell))
+            continue
+        if cv.kind == "blank":
+            continue
+        multi = split_values(cell.text)
+        if multi is not None:
+            if not cell.spanned:
+                slots.extend(Slot(pos + k / 100, v, cell) for k, v in enumerate(multi))
+                irregular = True
+            continue
+        text = norm_label(cell.text)
+        label_part, trailing = _label_then_numbers(cell.text)
+        if trailing and not cell.spanned:
+            text = norm_label(label_part)
+            slots.extend(Slot(pos + (k + 1) / 100, v, cell) for k, v in enumerate(trailing))
+            irregular = True
+        if not texts or texts[-1] != text:
+            texts.append(text)
+    return RowInfo(idx, tindex, row, "".join(texts), texts[-1] if texts else "", slots, irregular)
+
+
+def _label_then_numbers(text: str) -> tuple[str, list[CellValue]]:
+    """'行政许可 8743' -> ('行政许可', [8743]); a label that ends in CJK text -> (text, [])."""
+    parts = text.split()
+    k = len(parts)
+    while k > 0 and read_cell(parts[k - 1]).kind in ("num", "null"):
+        k -= 1
+    if k == len(parts) or k == 0:
+        return text, []
+    label = " ".join(parts[:k])
+    if not any("\u4e00" <= ch <= "\u9fff" for ch in label[-2:]):
+        return text, []
+    return label, [read_cell(p) for p in parts[k:]]
+
+
+def _header_positions(rows: Sequence[RowInfo], fields: tuple[tuple[str, tuple[str, ...]], ...],
+                      order: Sequence[str], repeat: int = 1) -> list[float] | None:
+    """Positions of the column headers (first occurrence per position), in column order."""
+    found: dict[int, str] = {}
+    for r in rows:
+        for pos, cell in enumerate(r.row.cells):
+            f = header_field(cell.text, fields)
+            if f is not None and pos not in found:
+                found[pos] = f
+    positions = sorted(found)
+    names = [found[p] for p in positions]
+    if names == list(order) * repeat:
+        return [float(p) for p in positions]
+    return None
+
+
+def classify(doc: SourceDocument) -> Classified:
+    out = Classified()
+    state: str | None = None
+    pending_key: str | None = None
+    pending_text = ""
+    review_headers: list[RowInfo] = []
+    app_headers: list[RowInfo] = []
+    active_header: RowInfo | None = None
+    header_texts: list[str] = []
+    idx = 0
+    for tindex, table in enumerate(doc.tables()):
+        for row in table.rows:
+            r = _row_info(idx, tindex, row)
+            idx += 1
+            label = r.label
+            has_values = bool(r.slots)
+            if not has_values:
+                header_texts.append(label)
+            if not label and not has_values:
+                continue
+            # review / litigation table
+            if not has_values and ("行政复议" in label or "行政诉讼" in label):
+                state = "review"
+                review_headers.append(r)
+                pending_key, pending_text = None, ""
+                continue
+            if state == "review":
+                if not has_values:
+                    review_headers.append(r)
+                    continue
+                if out.review_row is None and len(r.slots) >= 3 and match_key(label, ACTIVE_ROWS) is None:
+                    out.review_row = r
+                    state = "after_review"
+                    continue
+            # applications header
+            if not has_values and ("申请人情况" in label or "自然人" in label or "商业企业" in label):
+                state = "applications"
+                app_headers.append(r)
+                pending_key, pending_text = None, ""
+                continue
+            akey = _application_key(r, state)
+            dkey = match_key(label, ACTIVE_ROWS) if akey is None else None
+            if not has_values and ("信息内容" in label or "第二十条" in label):
+                state = "active"
+                active_header = r if "信息内容" in label else None
+                pending_key, pending_text = None, ""
+                continue
+            if dkey is not None:
+                state = "active"
+                if has_values:
+                    out.active.setdefault(dkey, r)
+                    if active_header is not None:
+                        out.active_headers.setdefault(dkey, active_header)
+                continue
+            if state == "applications" or akey is not None:
+                state = "applications"
+                out.app_rows.append(r)
+                if not has_values:
+                    pending_key = akey
+                    pending_text = label if akey is None else ""
+                    continue
+                key = akey
+                if key is None and pending_text:
+                    key = _application_key_for(pending_text + label, r.last_text)
+                if key is None and pending_key is not None and not label:
+                    key = pending_key
+                pending_key, pending_text = None, ""
+                if key is not None and key not in out.applications:
+                    out.applications[key] = r
+    out.app_header = _header_positions(app_headers, APPLICANT_HEADERS, APPLICANT_COLUMNS)
+    out.review_header = _header_positions(review_headers, REVIEW_HEADERS, REVIEW_FIELDS, repeat=3)
+    out.header_text = "".join(header_texts)
+    return out
+
+
+def _application_key(r: RowInfo, state: str | None) -> str | None:
+    key = _application_key_for(r.label, r.last_text)
+    if key is None:
+        return None
+    if state not in ("applications", None) and key == "total":
+        return None  # 总计 of another table
+    return key
+
+
+def _application_key_for(label: str, last_text: str) -> str | None:
+    key = match_key(label, APPLICATION_ROWS)
+    if key is not None:
+        return key
+    last = strip_enum(last_text)
+    if last == "其他":
+        return "other.other"
+    if last in ("其他处理",):
+        return "other"
+    return None
+
+
+# ---------------------------------------------------------------- alignment
+
+
+def _apps_constraint(values: list[Number | None]) -> bool:
+    if any(v is None for v in values):
+        return True
+    return abs(sum(values[:6]) - values[6]) < 1e-6  # type: ignore[arg-type]
+
+
+def _review_constraint(values: list[Number | None]) -> bool:
+    for g in range(0, 15, 5):
+        part = values[g : g + 5]
+        if any(v is None for v in part):
+            continue
+        if abs(sum(part[:4]) - part[4]) > 1e-6:  # type: ignore[arg-type]
+            return False
+    return True
+
+
+def _split_run(slots: list[Slot], n: int, constraint: Constraint | None) -> list[Slot] | None:
+    """Digits run together: split integer tokens into n numbers, if exactly one split fits."""
+    if constraint is None or len(slots) >= n:
+        return None
+    tokens = []
+    for s in slots:
+        raw = s.value.raw.strip()
+        if s.value.kind != "num" or not raw.isdigit():
+            return None
+        tokens.append(raw)
+    if sum(len(t) for t in tokens) < n:
+        return None
+    solutions: list[list[tuple[int, Slot]]] = []
+    budget = [20000]
+
+    def parts(token: str, k: int) -> list[list[int]]:
+        res = []
+        for cuts in itertools.combinations(range(1, len(token)), k - 1):
+            bounds = (0, *cuts, len(token))
+            pieces = [token[a:b] for a, b in itertools.pairwise(bounds)]
+            if all(p == "0" or not p.startswith("0") for p in pieces):
+                res.append([int(p) for p in pieces])
+        return res
+
+    def rec(i: int, remaining: int, acc: list[tuple[int, Slot]]) -> None:
+        budget[0] -= 1
+        if budget[0] < 0 or len(solutions) > 1:
+            return
+        if i == len(tokens):
+            if remaining == 0 and constraint([v for v, _ in acc]):
+                solutions.append(list(acc))
+            return
+        left = len(tokens) - i - 1
+        for k in range(1, min(len(tokens[i]), remaining - left) + 1):
+            for ps in parts(tokens[i], k):
+                rec(i + 1, remaining - k, acc + [(p, slots[i]) for p in ps])
+
+    rec(0, n, [])
+    if len(solutions) != 1:
+        return None
+    return [
+        Slot(s.pos + k / 1000, CellValue("num", v, str(v)), s.cell) for k, (v, s) in enumerate(solutions[0])
+    ]
+
+
+def _by_reference(r: RowInfo, n: int, ref: list[float]) -> list[Slot] | None:
+    """Line the row's values up with a reference row's value positions."""
+    positions = r.positions
+    if len(ref) != n or not set(positions) <= set(ref):
+        return None
+    at = {s.pos: s for s in r.slots}
+    out = []
+    for p in ref:
+        s = at.get(p)
+        if s is None:
+            s = Slot(p, CellValue("null", None, ""), r.cell_at(p))
+        out.append(s)
+    return out
+
+
+def _by_constraint(r: RowInfo, n: int, constraint: Constraint | None) -> list[Slot] | None:
+    """Place the gaps where the row's own sums allow it; prefer gaps on the left."""
+    k = len(r.slots)
+    if constraint is None or k == 0:
+        return None
+    fits = []
+    for gaps in itertools.combinations(range(n), n - k):
+        it = iter(r.slots)
+        cand = [None if i in gaps else next(it) for i in range(n)]
+        if constraint([None if s is None else s.value.value for s in cand]):
+            fits.append(cand)
+        if len(fits) > 50:
+            break
+    if not fits:
+        return None
+    chosen = fits[0] if len(fits) == 1 else None
+    if chosen is None:
+        left = [None] * (n - k) + list(r.slots)
+        chosen = left if left in fits else None
+    if chosen is None:
+        return None
+    return [s if s is not None else Slot(-1, CellValue("null", None, ""), None) for s in chosen]
+
+
+def align(r: RowInfo, n: int, refs: Sequence[list[float]], constraint: Constraint | None = None,
+          extra: str = "last") -> list[Slot] | None:
+    """The row's n column values in order (null Slots for blanks), or None if unknown."""
+    slots = r.slots
+    if len(slots) == n:
+        return list(slots)
+    if len(slots) > n:
+        for ref in refs:
+            at = {s.pos: s for s in slots}
+            if len(ref) == n and all(p in at for p in ref):
+                return [at[p] for p in ref]
+        return list(slots[-n:]) if extra == "last" else list(slots[:n])
+    if 2 * len(slots) <= n:
+        split = _split_run(slots, n, constraint)
+        if split is not None:
+            return split
+    if not r.irregular:
+        for ref in refs:
+            got = _by_reference(r, n, ref)
+            if got is not None:
+                return got
+    split = _split_run(slots, n, constraint)
+    if split is not None:
+        return split
+    return _by_constraint(r, n, constraint)
+
+
+def _nearest_refs(r: RowInfo, rows: Sequence[RowInfo], n: int, header: list[float] | None) -> list[list[float]]:
+    full = [x for x in rows if x is not r and len(x.slots) == n and not x.irregular]
+    full.sort(key=lambda x: (abs(x.idx - r.idx), 0 if x.idx < r.idx else 1))
+    refs = [x.positions for x in full]
+    if header is not None:
+        refs.append(header)
+    return refs
+
+
+# ---------------------------------------------------------------- layout
+
+
+def _put(tables: dict[str, Any], prov: dict[str, Provenance], cell_id: str, slot: Slot, row: RowInfo,
+         money: frozenset[str]) -> None:
+    value = slot.value.value
+    if value is not None and cell_id in money:
+        value = float(value)
+    parts = cell_id.split("/")
+    node = tables
+    for p in parts[:-1]:
+        node = node.setdefault(p, {})
+    node[parts[-1]] = value
+    src = slot.cell.prov if slot.cell is not None and slot.cell.prov else row.row.prov
+    if src:
+        prov[cell_id] = dict(src)
+
+
+def layout(c: Classified, template: str) -> Mapped:
+    tables: dict[str, Any] = {}
+    prov: dict[str, Provenance] = {}
+    if template == "freeform":
+        return Mapped(template, {}, {})
+    spec = t2021 if template == "2021" else t2019
+    money = spec.MONEY_CELLS
+
+    # active disclosure (第二十条)
+    tables["active_disclosure"] = {}
+    for key, fields in spec.ACTIVE_LAYOUT.items():
+        r = c.active.get(key)
+        if r is None:
+            continue
+        n = 1 if fields is None else len(fields)
+        refs = []
+        head = c.active_headers.get(key)
+        if head is not None:
+            hpos = [float(p) for p, cell in enumerate(head.row.cells) if cell.text.strip() and not cell.spanned][1:]
+            if len(hpos) == n:
+                refs.append(hpos)
+        got = align(r, n, refs, None, extra="first")
+        if got is None:
+            continue
+        if fields is None:
+            _put(tables, prov, f"active_disclosure/{key}", got[0], r, money)
+        else:
+            for f, s in zip(fields, got, strict=True):
+                _put(tables, prov, f"active_disclosure/{key}/{f}", s, r, money)
+
+    # applications
+    tables["applications"] = {}
+    apps = dict(c.applications)
+    if template == "2021" and "other" in apps and "other.no_correction" not in apps:
+        apps["other.no_correction"] = apps.pop("other")
+    for key in spec.APPLICATION_ROWS:
+        r = apps.get(key)
+        if r is None:
+            continue
+        refs = _nearest_refs(r, c.app_rows, 7, c.app_header)
+        got = align(r, 7, refs, _apps_constraint)
+        if got is None:
+            continue
+        for col, s in zip(APPLICANT_COLUMNS, got, strict=True):
+            _put(tables, prov, f"applications/{key}/{col}", s, r, money)
+
+    # review / litigation
+    tables["review_litigation"] = {}
+    rr = c.review_row
+    if rr is not None:
+        got = align(rr, 15, [c.review_header] if c.review_header else [], _review_constraint)
+        if got is not None:
+            for i, s in enumerate(got):
+                g, f = REVIEW_GROUPS[i // 5], REVIEW_FIELDS[i % 5]
+                _put(tables, prov, f"review_litigation/{g}/{f}", s, rr, money)
+    return Mapped(template, tables, prov)
