@@ -98,16 +98,27 @@ def _places_before(text: str, end: int) -> str:
     return text[start:end]
 
 
+def _title_like(t: str) -> bool:
+    return bool(t) and len(t) <= 90 and not re.search(r"[，。；《〈]|根据", t)
+
+
 def find_title(doc: SourceDocument) -> tuple[str | None, int]:
-    """The title line (whitespace removed) and its paragraph index."""
-    paras = doc.paragraphs()
-    for i, p in enumerate(paras[:20]):
-        t = _clean(p.text)
-        if len(t) <= 90 and any(w in t for w in _TITLE_WORDS) and "《" not in t[:1]:
-            return t, i
-    title = doc.meta.get("title")
-    if isinstance(title, str) and any(w in title for w in _TITLE_WORDS):
-        return _clean(title), -1
+    """The title (whitespace removed, lines of a wrapped title joined) and its paragraph index."""
+    paras = [_clean(p.text) for p in doc.paragraphs()[:25]]
+    for i, t in enumerate(paras):
+        if not _title_like(t) or not (_TITLE_YEAR.search(t) or "政府信息公开" in t or "年度报" in t):
+            continue
+        title = t
+        j = i + 1
+        while (not re.search(r"(报告|年报)(\(.{1,6}\)|（.{1,6}）)?$", title) and j < len(paras) and j <= i + 3
+               and _title_like(paras[j]) and len(paras[j]) <= 24):
+            title += paras[j]
+            j += 1
+        if any(w in title for w in _TITLE_WORDS):
+            return title, i
+    meta_title = doc.meta.get("title")
+    if isinstance(meta_title, str) and any(w in meta_title for w in _TITLE_WORDS):
+        return _clean(meta_title), -1
     return None, -1
 
 

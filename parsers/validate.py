@@ -202,27 +202,19 @@ def check_narrative(record: dict[str, Any], text: str | None = None, **_: Any) -
                 continue
             who, n = m.group("who"), int(m.group("n"))
             if "公民" in who or "自然人" in who:
-                col_ids = ["natural_person"]
+                cols = ["natural_person"]
             elif "法人" in who or "组织" in who:
-                col_ids = list(_ORG_COLUMNS)
+                cols = list(_ORG_COLUMNS)  # 法人或其他组织: the five organisation columns together
             elif who.strip("了的各类") in ("", "依申请公开", "有关", "相关"):
-                col_ids = ["total"]
+                cols = ["total"]
             else:
                 continue
-            new = _values(record, [f"applications/new_received/{c}" for c in col_ids])
-            old = _values(record, [f"applications/carried_over/{c}" for c in col_ids])
+            new = _values(record, [f"applications/new_received/{c}" for c in cols])
+            old = _values(record, [f"applications/carried_over/{c}" for c in cols])
             if new is None:
                 continue
-            cell = f"applications/new_received/{col_ids[0] if len(col_ids) == 1 else 'other_org'}"
-            if len(col_ids) > 1:
-                cell = "applications/new_received/total"
-                new_total = _get(record, "applications/new_received/total")
-                nat = _get(record, "applications/new_received/natural_person")
-                if new_total is None or nat is None:
-                    continue
-                report(cell, n, sum(new), m.group(0))
-                continue
-            report(cell, n, sum(new), m.group(0), also=None if old is None else sum(new) + sum(old))
+            also = None if old is None else sum(new) + sum(old)  # some count last year's carry-over in
+            report(f"applications/new_received/{cols[0]}", n, sum(new), m.group(0), also=also)
         if _NONE_RECEIVED.search(clause) and not _other_year(clause, year) and "申请人" not in clause:
             report("applications/new_received/total", 0, _get(record, "applications/new_received/total"),
                    _NONE_RECEIVED.search(clause).group(0))  # type: ignore[union-attr]
@@ -245,14 +237,14 @@ def check_narrative(record: dict[str, Any], text: str | None = None, **_: Any) -
             for m in _IN_FORCE.finditer(clause):
                 report("active_disclosure/normative_documents/in_force", int(m.group("n")),
                        _get(record, "active_disclosure/normative_documents/in_force"), m.group(0))
-        m = _NO_REVIEW.search(clause)
-        if m and not _other_year(clause, year):
+        nr = _NO_REVIEW.search(clause)
+        if nr and not _other_year(clause, year):
             report("review_litigation/reconsideration/total", 0,
-                   _get(record, "review_litigation/reconsideration/total"), m.group(0))
-            if m.group("lit"):
+                   _get(record, "review_litigation/reconsideration/total"), nr.group(0))
+            if nr.group("lit"):
                 for g in ("litigation_direct", "litigation_after_reconsideration"):
                     report(f"review_litigation/{g}/total", 0, _get(record, f"review_litigation/{g}/total"),
-                           m.group(0))
+                           nr.group(0))
     return out
 
 

@@ -1,7 +1,8 @@
 """Plain-text reader: text extracted by others (tab-separated tables, like the seeds).
 
 Lines holding a tab are table rows (one cell per tab-separated field); consecutive rows
-form a table, blank lines inside a table do not end it.  Text without any tab but with
+form a table, blank lines inside a table do not end it.  Markdown pipe tables
+(``| a | b |``, rule lines skipped) are read the same way.  Text without any tab but with
 columns padded by runs of spaces (``pdftotext -layout``) is read the same way, splitting
 on two or more spaces.  Every other non-blank line is a paragraph.  Provenance is the
 1-based line number and the 0-based column.
@@ -13,6 +14,8 @@ import re
 
 from parsers.model import Block, Paragraph, ParseError, SourceCell, SourceDocument, SourceRow, Table
 
+_PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_PIPE_RULE = re.compile(r"^\s*\|?[\s:|-]*-[\s:|-]*\|?\s*$")
 _LAYOUT_GAP = re.compile(r"\S(?: {2,}|\u3000+)\S")
 _LAYOUT_SPLIT = re.compile(r" {2,}|\u3000+")
 
@@ -38,8 +41,13 @@ def read(data: bytes) -> SourceDocument:
     text = decode(data)
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     use_tabs = any("\t" in ln for ln in lines)
+    use_pipes = not use_tabs and sum(1 for ln in lines if _PIPE_ROW.match(ln)) >= 3
 
     def cells_of(line: str) -> list[str] | None:
+        if use_pipes:
+            if not _PIPE_ROW.match(line):
+                return None
+            return [c.strip() for c in line.strip()[1:-1].split("|")]
         if use_tabs:
             return line.split("\t") if "\t" in line else None
         if _LAYOUT_GAP.search(line.strip()):
@@ -55,7 +63,7 @@ def read(data: bytes) -> SourceDocument:
             rows.clear()
 
     for i, line in enumerate(lines, start=1):
-        if not line.strip():
+        if not line.strip() or (use_pipes and _PIPE_RULE.match(line) and "-" in line):
             continue
         cells = cells_of(line)
         if cells is not None:

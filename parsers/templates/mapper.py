@@ -168,11 +168,13 @@ def classify(doc: SourceDocument) -> Classified:
     app_headers: list[RowInfo] = []
     active_header: RowInfo | None = None
     header_texts: list[str] = []
-    idx = 0
-    for tindex, table in enumerate(doc.tables()):
-        for row in table.rows:
-            r = _row_info(idx, tindex, row)
-            idx += 1
+    infos = [
+        _row_info(0, tindex, row) for tindex, table in enumerate(doc.tables()) for row in table.rows
+    ]
+    for idx, r in enumerate(infos):
+        r.idx = idx
+    for r in infos:
+        if True:
             label = r.label
             has_values = bool(r.slots)
             if not has_values:
@@ -225,6 +227,8 @@ def classify(doc: SourceDocument) -> Classified:
                     key = _application_key_for(pending_text + label, r.last_text)
                 if key is None and pending_key is not None and not label:
                     key = pending_key
+                if key is None:
+                    key = _key_from_following(infos, r)
                 pending_key, pending_text = None, ""
                 if key is not None and key not in out.applications:
                     out.applications[key] = r
@@ -232,6 +236,19 @@ def classify(doc: SourceDocument) -> Classified:
     out.review_header = _header_positions(review_headers, REVIEW_HEADERS, REVIEW_FIELDS, repeat=3)
     out.header_text = "".join(header_texts)
     return out
+
+
+def _key_from_following(infos: list[RowInfo], r: RowInfo) -> str | None:
+    """A label wrapped below its values: join the next value-less rows' text."""
+    label = r.label
+    for nxt in infos[r.idx + 1 : r.idx + 3]:
+        if nxt.slots or not nxt.label or match_key(nxt.label, APPLICATION_ROWS) is not None:
+            break
+        label += nxt.label
+        key = _application_key_for(label, nxt.last_text)
+        if key is not None:
+            return key
+    return None
 
 
 def _application_key(r: RowInfo, state: str | None) -> str | None:
@@ -258,20 +275,20 @@ def _application_key_for(label: str, last_text: str) -> str | None:
 # ---------------------------------------------------------------- alignment
 
 
-def _apps_constraint(values: list[Number | None]) -> bool:
-    if any(v is None for v in values):
+def _sums_to_last(values: Sequence[Number | None]) -> bool:
+    """The last value is the sum of the others (true when any is None: not checkable)."""
+    known = [v for v in values if v is not None]
+    if len(known) != len(values):
         return True
-    return abs(sum(values[:6]) - values[6]) < 1e-6  # type: ignore[arg-type]
+    return abs(sum(known[:-1]) - known[-1]) < 1e-6
+
+
+def _apps_constraint(values: list[Number | None]) -> bool:
+    return _sums_to_last(values)
 
 
 def _review_constraint(values: list[Number | None]) -> bool:
-    for g in range(0, 15, 5):
-        part = values[g : g + 5]
-        if any(v is None for v in part):
-            continue
-        if abs(sum(part[:4]) - part[4]) > 1e-6:  # type: ignore[arg-type]
-            return False
-    return True
+    return all(_sums_to_last(values[g : g + 5]) for g in range(0, 15, 5))
 
 
 def _split_run(slots: list[Slot], n: int, constraint: Constraint | None) -> list[Slot] | None:
