@@ -1,0 +1,851 @@
+"""The auditor's questions, answered from the archive; shared by ``nianbao query``, export and the web app.
+
+Every function takes an :class:`~storage.archive.Archive`, builds SQLAlchemy selects (values are
+bound parameters, never pasted into SQL), and returns plain JSON-ready dicts.  Lists come back as a
+:class:`Page` (``limit`` at most :data:`MAX_LIMIT`).  Only canonical report versions are counted
+unless a function says otherwise.  Bad arguments raise :class:`QueryError` (a ``UserError``: one
+line on the CLI, 422 on the web).
+
+Questions (issue 5):
+
+1. :func:`agency_years`: one unit across years, year-on-year changes, cross-year carry-over rule.
+2. :func:`region_reports` + :func:`coverage`: a region's reports of a year, totals, missing/late units.
+3. :func:`violations`: every failed check, by rule, region, year, level.
+4. :func:`cell_provenance`: where a number came from (source, page+bbox / xpath, fetch, sha256).
+5. :func:`version_diff`: what changed between two versions of a report.
+6. :func:`ranking`, :func:`repeated_text`: rankings across units; text copied from last year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, and_, case, func, literal, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from nianbao.errors import UserError
+from storage.archive import Archive
+from storage.models import Blob, Cell, CheckResult, Correction, Coverage, CrawlRun, Report, Unit
+from storage.records import cell_value_from_db, flatten_tables
+from storage.regions import region_by_code, resolve_region
+
+MAX_LIMIT = 500
+DEFAULT_LIMIT = 50
+RULES = (
+    "applications.balance",
+    "applications.total_row",
+    "applications.total_column",
+    "review_litigation.total",
+    "cross_year.carry_over",
+    "narrative.mismatch",
+)
+LEVELS = ("province", "city", "county")
+APPLICATION_COLUMNS = (
+    "natural_person",
+    "commercial_enterprise",
+    "research_institution",
+    "social_welfare_org",
+    "legal_service_org",
+    "other_org",
+    "total",
+)
+NOT_DISCLOSED_TOTALS = tuple(
+    f"applications/not_disclosed.{k}/total"
+    for k in (
+        "state_secret",
+        "prohibited_by_law",
+        "security_stability",
+        "third_party_rights",
+        "internal_affairs",
+        "process_information",
+        "enforcement_files",
+        "administrative_query",
+    )
+)
+# Figures shown for every report in region lists and summed as the region's totals.
+KEY_CELLS = {
+    "new_received": "applications/new_received/total",
+    "carried_over": "applications/carried_over/total",
+    "processed": "applications/total/total",
+    "carried_to_next_year": "applications/carried_to_next_year/total",
+    "reconsideration": "review_litigation/reconsideration/total",
+    "litigation_direct": "review_litigation/litigation_direct/total",
+    "litigation_after_reconsideration": "review_litigation/litigation_after_reconsideration/total",
+}
+# Ranking metrics: a name -> (description, cell ids summed as numerator, denominator cell or None)
+METRICS: dict[str, tuple[str, tuple[str, ...], str | None]] = {
+    "applications_received": ("本年新收申请数量", ("applications/new_received/total",), None),
+    "applications_processed": ("办理结果总计", ("applications/total/total",), None),
+    "disclosed_share": ("予以公开占办理总数的比例", ("applications/disclosed/total",), "applications/total/total"),
+    "not_disclosed_share": ("不予公开占办理总数的比例", NOT_DISCLOSED_TOTALS, "applications/total/total"),
+    "not_held_share": ("本机关不掌握占办理总数的比例", ("applications/unable.not_held/total",), "applications/total/total"),
+    "reconsiderations": ("行政复议总数", ("review_litigation/reconsideration/total",), None),
+    "lawsuits": (
+        "行政诉讼总数",
+        ("review_litigation/litigation_direct/total", "review_litigation/litigation_after_reconsideration/total"),
+        None,
+    ),
+    "corrected_in_review": (
+        "复议诉讼结果纠正数",
+        (
+            "review_litigation/reconsideration/corrected",
+            "review_litigation/litigation_direct/corrected",
+            "review_litigation/litigation_after_reconsideration/corrected",
+        ),
+        None,
+    ),
+}
+CELL_ID_RE = re.compile(r"^(active_disclosure|applications|review_litigation)(/[a-z_.]{1,60}){1,2}$")
+
+
+class QueryError(UserError):
+    """An argument the archive cannot answer (bad year, unknown rule, malformed region...)."""
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list: ``items`` plus where it sits in the whole (``total`` matching rows)."""
+
+    items: list[dict[str, Any]]
+    total: int
+    limit: int
+    offset: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"items": self.items, "total": self.total, "limit": self.limit, "offset": self.offset}
+
+    @property
+    def next_offset(self) -> int | None:
+        return self.offset + self.limit if self.offset + self.limit < self.total else None
+
+    @property
+    def prev_offset(self) -> int | None:
+        return max(0, self.offset - self.limit) if self.offset > 0 else None
+
+
+# ------------------------------------------------------------------ argument checking
+
+
+def check_page(limit: int | None, offset: int | None) -> tuple[int, int]:
+    limit = DEFAULT_LIMIT if limit is None else int(limit)
+    offset = 0 if offset is None else int(offset)
+    if not 1 <= limit <= MAX_LIMIT:
+        raise QueryError(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
+    if offset < 0:
+        raise QueryError(f"offset must be 0 or more, not {offset}")
+    return limit, offset
+
+
+def check_year(year: int | None) -> int | None:
+    if year is None:
+        return None
+    if not 2000 <= int(year) <= 2100:
+        raise QueryError(f"year must be between 2000 and 2100, not {year}")
+    return int(year)
+
+
+def check_level(level: str | None) -> str | None:
+    if level in (None, ""):
+        return None
+    if level not in LEVELS:
+        raise QueryError(f"level must be one of {', '.join(LEVELS)}, not {level!r}")
+    return level
+
+
+def check_rule(rule: str | None) -> str | None:
+    if rule in (None, ""):
+        return None
+    if rule not in RULES:
+        raise QueryError(f"unknown rule {rule!r}; rules are {', '.join(RULES)}")
+    return rule
+
+
+def check_cell_id(cell_id: str) -> str:
+    if not CELL_ID_RE.match(cell_id or ""):
+        raise QueryError(f"not a cell id: {cell_id!r} (e.g. applications/new_received/total)")
+    return cell_id
+
+
+def region_code_of(region: str | None) -> str | None:
+    """A 行政区划代码 from a code (``640500``) or a name (``中卫市``); None for no filter."""
+    if region is None or not str(region).strip():
+        return None
+    region = str(region).strip()
+    if region.isdigit():
+        if len(region) not in (2, 4, 6, 9, 12):
+            raise QueryError(f"a 行政区划代码 has 6 digits (or a 2/4-digit prefix), not {region!r}")
+        if len(region) in (2, 4):
+            region = region.ljust(6, "0")
+        found = region_by_code(region[:6])
+        if found is None:
+            raise QueryError(f"unknown 行政区划代码 {region!r}")
+        return found.code
+    if len(region) > 60:
+        raise QueryError("a region name is at most 60 characters")
+    named = resolve_region(region)
+    if named is None:
+        raise QueryError(f"unknown region {region!r}: give a name such as 中卫市 or a 6-digit code")
+    return named.code
+
+
+def region_prefix(code: str) -> str:
+    """The code prefix shared by an area and its subordinate areas: 640000 -> 64, 640500 -> 6405."""
+    code = code[:6]
+    while code.endswith("00") and len(code) > 2:
+        code = code[:-2]
+    return code
+
+
+def _in_region(code: str | None) -> Any:
+    if code is None:
+        return literal(True)
+    return Unit.region_code.startswith(region_prefix(code), autoescape=True)
+
+
+# ------------------------------------------------------------------ rows
+
+
+def _num(value: Decimal | None, is_decimal: bool = False) -> int | float | None:
+    return cell_value_from_db(value, is_decimal)
+
+
+def _iso(value: dt.date | dt.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def report_row(report: Report, unit: Unit) -> dict[str, Any]:
+    return {
+        "id": report.id,
+        "unit_id": unit.id,
+        "unit": unit.name,
+        "region_code": unit.region_code or None,
+        "region": unit.region_name,
+        "level": unit.level,
+        "kind": unit.kind,
+        "year": report.year,
+        "version": report.version,
+        "canonical": report.is_canonical,
+        "reason": report.reason,
+        "template": report.template,
+        "published": _iso(report.published),
+        "form": report.form,
+        "checks_failed": report.checks_failed,
+        "parse_error": report.parse_error,
+    }
+
+
+def _report_unit_select() -> Select[tuple[Report, Unit]]:
+    return select(Report, Unit).join(Unit, Unit.id == Report.unit_id)
+
+
+def _cells_of(s: Session, report_ids: list[int], cell_ids: tuple[str, ...] | list[str]) -> dict[int, dict[str, Any]]:
+    if not report_ids:
+        return {}
+    out: dict[int, dict[str, Any]] = {rid: {} for rid in report_ids}
+    rows = s.execute(
+        select(Cell.report_id, Cell.cell_id, Cell.value, Cell.is_decimal).where(
+            Cell.report_id.in_(report_ids), Cell.cell_id.in_(list(cell_ids))
+        )
+    )
+    for rid, cid, value, is_dec in rows:
+        out[rid][cid] = _num(value, is_dec)
+    return out
+
+
+def _count(s: Session, stmt: Select[Any]) -> int:
+    return int(s.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0)
+
+
+# ------------------------------------------------------------------ search and one report
+
+
+def search_reports(
+    archive: Archive,
+    *,
+    text: str | None = None,
+    region: str | None = None,
+    year: int | None = None,
+    level: str | None = None,
+    unit_id: int | None = None,
+    all_versions: bool = False,
+    limit: int | None = None,
+    offset: int | None = None,
+) -> Page:
+    """Reports whose unit or agency name contains ``text``, in a region (with its subordinate units)."""
+    limit, offset = check_page(limit, offset)
+    year, level = check_year(year), check_level(level)
+    code = region_code_of(region)
+    if text is not None and len(text) > 100:
+        raise QueryError("search text is at most 100 characters")
+    stmt = _report_unit_select().where(_in_region(code))
+    if not all_versions:
+        stmt = stmt.where(Report.is_canonical.is_(True))
+    if text and text.strip():
+        needle = "".join(text.split())
+        stmt = stmt.where(
+            or_(Unit.name.contains(needle, autoescape=True), Report.agency.contains(needle, autoescape=True))
+        )
+    if year is not None:
+        stmt = stmt.where(Report.year == year)
+    if level is not None:
+        stmt = stmt.where(Unit.level == level)
+    if unit_id is not None:
+        stmt = stmt.where(Report.unit_id == int(unit_id))
+    with archive.session() as s:
+        total = _count(s, stmt)
+        rows = s.execute(
+            stmt.order_by(Report.year.desc(), Unit.name, Unit.id, Report.version.desc()).limit(limit).offset(offset)
+        ).all()
+        return Page([report_row(r, u) for r, u in rows], total, limit, offset)
+
+
+def report_detail(archive: Archive, report_id: int) -> dict[str, Any]:
+    """One report version: its row, REPORT_FORMAT record (with source), checks, corrections, versions."""
+    with archive.session() as s:
+        found = s.execute(_report_unit_select().where(Report.id == report_id)).first()
+        if found is None:
+            raise NotFound(f"no report with id {report_id}")
+        report, unit = found
+        row = report_row(report, unit)
+        row.update(
+            title=report.title,
+            agency=report.agency,
+            region_named=report.region,
+            source_url=report.source_url,
+            document_url=report.document_url,
+            sha256=report.blob_sha256,
+            fetched_at=_iso(report.fetched_at),
+            parser=f"{report.parser_name or ''} {report.parser_version or ''}".strip() or None,
+            parse_message=report.parse_message,
+        )
+        versions = s.execute(
+            _report_unit_select()
+            .where(Report.unit_id == report.unit_id, Report.year == report.year)
+            .order_by(Report.version)
+        ).all()
+        row["versions"] = [report_row(r, u) for r, u in versions]
+        corrections = s.scalars(
+            select(Correction).where(Correction.report_id == report_id).order_by(Correction.id)
+        ).all()
+        row["corrections"] = [correction_row(c) for c in corrections]
+    row["record"] = archive.report_record(report_id)
+    return row
+
+
+def correction_row(c: Correction) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "report_id": c.report_id,
+        "cell_id": c.cell_id,
+        "value": None if c.value is None else (int(c.value) if c.value == c.value.to_integral_value() else float(c.value)),
+        "author": c.author,
+        "reason": c.reason,
+        "created_at": _iso(c.created_at),
+    }
+
+
+class NotFound(QueryError):
+    """The thing asked for is not in the archive (404 on the web)."""
+
+
+# ------------------------------------------------------------------ 1. one agency across years
+
+
+def agency_years(archive: Archive, unit_id: int, *, cells: list[str] | None = None) -> dict[str, Any]:
+    """A unit's canonical reports side by side: every cell per year, year-on-year change, carry-over rule."""
+    with archive.session() as s:
+        unit = s.get(Unit, int(unit_id))
+        if unit is None:
+            raise NotFound(f"no unit with id {unit_id}")
+        reports = s.scalars(
+            select(Report).where(Report.unit_id == unit.id, Report.is_canonical.is_(True)).order_by(Report.year)
+        ).all()
+        ids = [r.id for r in reports]
+        wanted = [check_cell_id(c) for c in cells] if cells else None
+        stmt = select(Cell.report_id, Cell.cell_id, Cell.value, Cell.is_decimal).where(Cell.report_id.in_(ids))
+        if wanted:
+            stmt = stmt.where(Cell.cell_id.in_(wanted))
+        by_report: dict[int, dict[str, Any]] = {rid: {} for rid in ids}
+        order: list[str] = []
+        seen: set[str] = set()
+        for rid, cid, value, is_dec in s.execute(stmt.order_by(Cell.report_id, Cell.id)):
+            by_report[rid][cid] = _num(value, is_dec)
+            if cid not in seen:
+                seen.add(cid)
+                order.append(cid)
+        check_rows = s.execute(
+            select(CheckResult.report_id, CheckResult.rule).where(CheckResult.report_id.in_(ids))
+        ).all()
+        unit_row = {"id": unit.id, "name": unit.name, "region_code": unit.region_code or None,
+                    "region": unit.region_name, "level": unit.level, "kind": unit.kind}
+    years = [r.year for r in reports]
+    values = {r.year: by_report[r.id] for r in reports}
+    rows = []
+    for cid in order:
+        per_year = {y: values[y].get(cid) for y in years}
+        changes: dict[int, int | float | None] = {}
+        for prev, cur in zip(years, years[1:], strict=False):
+            a, b = per_year[prev], per_year[cur]
+            changes[cur] = None if a is None or b is None or cur != prev + 1 else _round(b - a)
+        rows.append({"cell_id": cid, "values": per_year, "changes": changes})
+    rules: dict[int, list[str]] = {y: [] for y in years}
+    year_of = {r.id: r.year for r in reports}
+    for rid, rule in check_rows:
+        rules[year_of[rid]].append(rule)
+    return {
+        "unit": unit_row,
+        "years": years,
+        "reports": [{"year": r.year, "id": r.id, "version": r.version, "template": r.template,
+                     "published": _iso(r.published), "checks_failed": r.checks_failed,
+                     "rules": sorted(set(rules[r.year]))} for r in reports],
+        "cells": rows,
+        "cross_year": _cross_year(years, values),
+    }
+
+
+def _round(x: float) -> int | float:
+    return round(x, 4) if isinstance(x, float) else x
+
+
+def _cross_year(years: list[int], values: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+    """This year's 上年结转 = last year's 结转下年度, per column, for consecutive years."""
+    out = []
+    for prev, cur in zip(years, years[1:], strict=False):
+        if cur != prev + 1:
+            continue
+        for col in APPLICATION_COLUMNS:
+            carried = values[cur].get(f"applications/carried_over/{col}")
+            previous = values[prev].get(f"applications/carried_to_next_year/{col}")
+            state = "unknown" if carried is None or previous is None else ("ok" if carried == previous else "mismatch")
+            out.append({"year": cur, "column": col, "carried_over": carried,
+                        "previous_carried_to_next_year": previous, "state": state})
+    return out
+
+
+# ------------------------------------------------------------------ 2. a region in a year
+
+
+def region_reports(
+    archive: Archive, *, region: str, year: int, level: str | None = None,
+    limit: int | None = None, offset: int | None = None,
+) -> dict[str, Any]:
+    """The canonical reports of a region and its subordinate units for a year, key figures and totals."""
+    limit, offset = check_page(limit, offset)
+    year = check_year(year)
+    level = check_level(level)
+    code = region_code_of(region)
+    if code is None or year is None:
+        raise QueryError("a region and a year are required")
+    stmt = _report_unit_select().where(_in_region(code), Report.year == year, Report.is_canonical.is_(True))
+    if level:
+        stmt = stmt.where(Unit.level == level)
+    key_ids = list(KEY_CELLS.values())
+    with archive.session() as s:
+        total = _count(s, stmt)
+        rows = s.execute(stmt.order_by(Unit.region_code, Unit.name, Unit.id).limit(limit).offset(offset)).all()
+        figures = _cells_of(s, [r.id for r, _ in rows], key_ids)
+        in_stmt = Cell.report_id.in_(stmt.with_only_columns(Report.id).order_by(None).scalar_subquery())
+        sums = {
+            cid: value
+            for cid, value in s.execute(
+                select(Cell.cell_id, func.sum(Cell.value)).where(in_stmt, Cell.cell_id.in_(key_ids)).group_by(Cell.cell_id)
+            )
+        }
+        failing = s.scalar(
+            select(func.count()).select_from(stmt.where(Report.checks_failed > 0).order_by(None).subquery())
+        )
+    items = []
+    for report, unit in rows:
+        row = report_row(report, unit)
+        row.update({name: figures[report.id].get(cid) for name, cid in KEY_CELLS.items()})
+        items.append(row)
+    region_info = region_by_code(code)
+    totals = {name: _num(sums.get(cid)) for name, cid in KEY_CELLS.items()}
+    return {
+        "region": {"code": code, "name": region_info.full_name if region_info else None, "prefix": region_prefix(code)},
+        "year": year,
+        "reports": Page(items, total, limit, offset).as_dict(),
+        "totals": totals | {"reports": total, "reports_failing_checks": int(failing or 0)},
+        "coverage": coverage(archive, region=code, year=year, limit=MAX_LIMIT, states=("missing", "late"))["summary"],
+    }
+
+
+def deadline(year: int, kind: str | None) -> dt.date:
+    """Publication deadline: 31 January of year+1 for a department, 31 March for a people's government."""
+    return dt.date(year + 1, 3, 31) if kind == "government" else dt.date(year + 1, 1, 31)
+
+
+def coverage(
+    archive: Archive, *, region: str | None, year: int, states: tuple[str, ...] | None = None,
+    limit: int | None = None, offset: int | None = None,
+) -> dict[str, Any]:
+    """Per unit of a region: found, late, missing (or what the latest harvest run recorded) for a year.
+
+    When a harvest run wrote coverage rows for this year and region, the newest such run decides;
+    units it has no row for, and every unit when there is no run, are judged from the archive:
+    a canonical report published after the deadline is ``late``, no report is ``missing``.
+    """
+    limit, offset = check_page(limit, offset)
+    year = check_year(year)
+    if year is None:
+        raise QueryError("a year is required")
+    code = region_code_of(region)
+    with archive.session() as s:
+        units = s.execute(select(Unit).where(_in_region(code)).order_by(Unit.region_code, Unit.name, Unit.id)).scalars().all()
+        unit_ids = [u.id for u in units]
+        run_id = s.scalar(
+            select(func.max(Coverage.run_id)).where(Coverage.year == year, Coverage.unit_id.in_(unit_ids))
+        ) if unit_ids else None
+        recorded: dict[int, Coverage] = {}
+        run_info = None
+        if run_id is not None:
+            for cov in s.scalars(select(Coverage).where(Coverage.run_id == run_id, Coverage.year == year,
+                                                        Coverage.unit_id.in_(unit_ids))):
+                recorded[cov.unit_id] = cov
+            run = s.get(CrawlRun, run_id)
+            run_info = {"id": run_id, "flow": run.flow if run else None,
+                        "started_at": _iso(run.started_at) if run else None}
+        reports = {
+            r.unit_id: r
+            for r in s.scalars(
+                select(Report).where(Report.year == year, Report.is_canonical.is_(True), Report.unit_id.in_(unit_ids))
+            )
+        } if unit_ids else {}
+    rows = []
+    for unit in units:
+        report = reports.get(unit.id)
+        due = deadline(year, unit.kind)
+        cov = recorded.get(unit.id)
+        if cov is not None:
+            state, detail, basis = cov.state, cov.detail, "harvest"
+        elif report is None:
+            state, detail, basis = "missing", "no report archived", "archive"
+        elif report.published is not None and report.published > due:
+            state, detail, basis = "late", f"published {report.published.isoformat()}, due {due.isoformat()}", "archive"
+        else:
+            state = "found"
+            detail = None if report.published else "no publication date"
+            basis = "archive"
+        rows.append({
+            "unit_id": unit.id, "unit": unit.name, "region_code": unit.region_code or None, "level": unit.level,
+            "kind": unit.kind, "state": state, "detail": detail, "basis": basis, "deadline": due.isoformat(),
+            "report_id": report.id if report else (cov.report_id if cov else None),
+            "published": _iso(report.published) if report else None,
+        })
+    summary: dict[str, Any] = {"units": len(rows), "run": run_info}
+    for row in rows:
+        summary[row["state"]] = summary.get(row["state"], 0) + 1
+    summary["missing_or_late"] = [
+        {k: r[k] for k in ("unit_id", "unit", "state", "detail", "report_id")}
+        for r in rows if r["state"] in ("missing", "late")
+    ]
+    chosen = [r for r in rows if states is None or r["state"] in states]
+    return {"year": year, "region_code": code, "summary": summary,
+            "units": Page(chosen[offset:offset + limit], len(chosen), limit, offset).as_dict()}
+
+
+# ------------------------------------------------------------------ 3. violations
+
+
+def violations(
+    archive: Archive, *, rule: str | None = None, region: str | None = None, year: int | None = None,
+    level: str | None = None, limit: int | None = None, offset: int | None = None,
+) -> Page:
+    """Every failed check of a canonical report, newest year first."""
+    limit, offset = check_page(limit, offset)
+    rule, year, level = check_rule(rule), check_year(year), check_level(level)
+    code = region_code_of(region)
+    stmt = (
+        select(CheckResult, Report, Unit)
+        .join(Report, Report.id == CheckResult.report_id)
+        .join(Unit, Unit.id == Report.unit_id)
+        .where(Report.is_canonical.is_(True), _in_region(code))
+    )
+    if rule:
+        stmt = stmt.where(CheckResult.rule == rule)
+    if year is not None:
+        stmt = stmt.where(Report.year == year)
+    if level:
+        stmt = stmt.where(Unit.level == level)
+    with archive.session() as s:
+        total = _count(s, stmt)
+        rows = s.execute(
+            stmt.order_by(Report.year.desc(), Unit.name, Report.id, CheckResult.id).limit(limit).offset(offset)
+        ).all()
+        items = [
+            {"report_id": r.id, "unit_id": u.id, "unit": u.name, "region_code": u.region_code or None,
+             "level": u.level, "year": r.year, "version": r.version, "rule": c.rule,
+             "locator": c.locator or {}, "where": _locator_text(c.locator), "message": c.message}
+            for c, r, u in rows
+        ]
+    return Page(items, total, limit, offset)
+
+
+def _locator_text(locator: dict[str, Any] | None) -> str:
+    return ", ".join(f"{k}={v}" for k, v in (locator or {}).items())
+
+
+def cells_of_check(rule: str, locator: dict[str, Any] | None, template: str | None) -> set[str]:
+    """The cell ids a failed check concerns (to highlight them on the report page)."""
+    loc = locator or {}
+    rows = ["new_received", "carried_over", "total", "carried_to_next_year"]
+    if rule == "applications.balance" and "column" in loc:
+        return {f"applications/{r}/{loc['column']}" for r in rows}
+    if rule == "applications.total_row" and "column" in loc:
+        from nianbao.export.labels import cell_ids
+
+        return {c for c in cell_ids(template or "2021") if c.startswith("applications/") and c.endswith("/" + loc["column"])
+                and c.split("/")[1] not in ("new_received", "carried_over", "carried_to_next_year")}
+    if rule == "applications.total_column" and "row" in loc:
+        return {f"applications/{loc['row']}/{c}" for c in APPLICATION_COLUMNS}
+    if rule == "review_litigation.total" and "group" in loc:
+        return {f"review_litigation/{loc['group']}/{c}" for c in ("upheld", "corrected", "other", "pending", "total")}
+    if rule == "cross_year.carry_over" and "column" in loc:
+        return {f"applications/carried_over/{loc['column']}"}
+    if "cell" in loc:
+        return {str(loc["cell"])}
+    return set()
+
+
+# ------------------------------------------------------------------ 4. provenance of one cell
+
+
+def cell_provenance(archive: Archive, report_id: int, cell_id: str) -> dict[str, Any]:
+    """Where one number came from: value, provenance (page+bbox, xpath, ...), source and fetch, corrections."""
+    check_cell_id(cell_id)
+    with archive.session() as s:
+        found = s.execute(
+            select(Report, Unit, Blob).join(Unit, Unit.id == Report.unit_id)
+            .join(Blob, Blob.sha256 == Report.blob_sha256, isouter=True).where(Report.id == report_id)
+        ).first()
+        if found is None:
+            raise NotFound(f"no report with id {report_id}")
+        report, unit, blob = found
+        cell = s.scalar(select(Cell).where(Cell.report_id == report_id, Cell.cell_id == cell_id))
+        if cell is None:
+            raise NotFound(f"report {report_id} has no cell {cell_id}")
+        corrections = s.scalars(
+            select(Correction).where(Correction.report_id == report_id, Correction.cell_id == cell_id)
+            .order_by(Correction.id)
+        ).all()
+        prov = cell.provenance or {}
+        return {
+            "report_id": report.id,
+            "unit": unit.name,
+            "year": report.year,
+            "version": report.version,
+            "cell_id": cell_id,
+            "value": _num(cell.value, cell.is_decimal),
+            "provenance": prov,
+            "kind": provenance_kind(prov),
+            "source": {
+                "portal": report.portal_id,
+                "url": report.source_url,
+                "document_url": report.document_url,
+                "fetched_at": _iso(report.fetched_at),
+                "sha256": report.blob_sha256,
+                "media_type": blob.media_type if blob else None,
+                "size": blob.size if blob else None,
+                "form": report.form,
+            },
+            "corrections": [correction_row(c) for c in corrections],
+        }
+
+
+def provenance_kind(prov: dict[str, Any] | None) -> str | None:
+    """pdf (page+bbox), html (xpath), docx (table/row/col), text (line) or None."""
+    prov = prov or {}
+    if "page" in prov and "bbox" in prov:
+        return "pdf"
+    if "xpath" in prov:
+        return "html"
+    if "table" in prov and "row" in prov:
+        return "docx"
+    if "line" in prov:
+        return "text"
+    return None
+
+
+# ------------------------------------------------------------------ 5. two versions
+
+
+def version_diff(archive: Archive, a: int, b: int) -> dict[str, Any]:
+    """Cell by cell and text differences between two report versions (usually of one unit and year)."""
+    with archive.session() as s:
+        found = {r.id: (r, u) for r, u in s.execute(_report_unit_select().where(Report.id.in_([a, b])))}
+        for rid in (a, b):
+            if rid not in found:
+                raise NotFound(f"no report with id {rid}")
+        cells = {rid: {} for rid in (a, b)}  # type: dict[int, dict[str, Any]]
+        for rid, cid, value, is_dec in s.execute(
+            select(Cell.report_id, Cell.cell_id, Cell.value, Cell.is_decimal).where(Cell.report_id.in_([a, b]))
+            .order_by(Cell.report_id, Cell.id)
+        ):
+            cells[rid][cid] = _num(value, is_dec)
+        checks = {rid: sorted({r for (r,) in s.execute(select(CheckResult.rule).where(CheckResult.report_id == rid))})
+                  for rid in (a, b)}
+        texts = {rid: found[rid][0].text or "" for rid in (a, b)}
+        meta = {rid: report_row(*found[rid]) | {"sha256": found[rid][0].blob_sha256,
+                                                  "document_url": found[rid][0].document_url,
+                                                  "fetched_at": _iso(found[rid][0].fetched_at)}
+                for rid in (a, b)}
+    order = list(cells[a]) + [c for c in cells[b] if c not in cells[a]]
+    changed = [
+        {"cell_id": cid, "a": cells[a].get(cid), "b": cells[b].get(cid),
+         "state": "added" if cid not in cells[a] else "removed" if cid not in cells[b] else "changed"}
+        for cid in order
+        if cells[a].get(cid, "absent") != cells[b].get(cid, "absent")
+    ]
+    text_diff = list(
+        difflib.unified_diff(texts[a].splitlines(), texts[b].splitlines(),
+                             fromfile=f"report {a}", tofile=f"report {b}", lineterm="", n=1)
+    )
+    fields = ("template", "published", "form", "checks_failed", "sha256", "document_url")
+    return {
+        "a": meta[a],
+        "b": meta[b],
+        "same_report": meta[a]["unit_id"] == meta[b]["unit_id"] and meta[a]["year"] == meta[b]["year"],
+        "metadata": [{"field": f, "a": meta[a][f], "b": meta[b][f]} for f in fields if meta[a][f] != meta[b][f]],
+        "cells": changed,
+        "cells_compared": len(order),
+        "checks": {"a": checks[a], "b": checks[b]},
+        "text_diff": text_diff,
+    }
+
+
+# ------------------------------------------------------------------ 6. rankings, aggregates, repeated text
+
+
+def ranking(
+    archive: Archive, *, year: int, metric: str = "applications_received", region: str | None = None,
+    level: str | None = None, ascending: bool = False, limit: int | None = None, offset: int | None = None,
+) -> dict[str, Any]:
+    """Units ranked by a metric (see :data:`METRICS`, or any cell id) in a year, with the aggregate."""
+    limit, offset = check_page(limit, offset)
+    year, level = check_year(year), check_level(level)
+    if year is None:
+        raise QueryError("a year is required")
+    code = region_code_of(region)
+    if metric in METRICS:
+        label, numerators, denominator = METRICS[metric]
+    else:
+        check_cell_id(metric)
+        label, numerators, denominator = metric, (metric,), None
+    wanted = list(numerators) + ([denominator] if denominator else [])
+    num = func.sum(case((Cell.cell_id.in_(list(numerators)), Cell.value)))
+    den = func.sum(case((Cell.cell_id == denominator, Cell.value))) if denominator else None
+    per_report = (
+        select(Cell.report_id.label("report_id"), num.label("num"), (den if den is not None else literal(None)).label("den"))
+        .where(Cell.cell_id.in_(wanted))
+        .group_by(Cell.report_id)
+        .subquery()
+    )
+    score = (per_report.c.num * 1.0 / func.nullif(per_report.c.den, 0)) if denominator else per_report.c.num
+    stmt = (
+        select(Report, Unit, per_report.c.num, per_report.c.den, score.label("score"))
+        .join(Unit, Unit.id == Report.unit_id)
+        .join(per_report, per_report.c.report_id == Report.id)
+        .where(Report.year == year, Report.is_canonical.is_(True), _in_region(code))
+    )
+    if level:
+        stmt = stmt.where(Unit.level == level)
+    direction = score.asc() if ascending else score.desc()
+    with archive.session() as s:
+        total = _count(s, stmt)
+        rows = s.execute(stmt.order_by(direction.nulls_last(), Unit.name, Report.id).limit(limit).offset(offset)).all()
+        agg_sub = stmt.subquery()
+        agg = s.execute(select(func.sum(agg_sub.c.num), func.sum(agg_sub.c.den), func.count())).one()
+    items = []
+    for rank, (report, unit, n, d, sc) in enumerate(rows, start=offset + 1):
+        items.append(report_row(report, unit) | {
+            "rank": rank,
+            "value": None if sc is None else (round(float(sc), 4) if denominator else _num(sc)),
+            "numerator": _num(n), "denominator": _num(d),
+        })
+    aggregate = {
+        "reports": int(agg[2] or 0),
+        "numerator_sum": _num(agg[0]),
+        "denominator_sum": _num(agg[1]),
+        "value": (round(float(agg[0]) / float(agg[1]), 4) if denominator and agg[1] else _num(agg[0]) if not denominator else None),
+    }
+    return {"metric": metric, "label": label, "year": year, "region_code": code, "is_share": bool(denominator),
+            "aggregate": aggregate, "ranking": Page(items, total, limit, offset).as_dict()}
+
+
+_SENTENCE_END = re.compile(r"[。！？；!?;\n]+")
+
+
+def sentences(text: str | None) -> list[str]:
+    """Prose sentences of a report text (table rows and short fragments left out), whitespace removed."""
+    out = []
+    for line in (text or "").splitlines():
+        if "\t" in line:  # a table row
+            continue
+        for part in _SENTENCE_END.split(line):
+            part = "".join(part.split())
+            if len(part) >= 8 and not re.fullmatch(r"[\d\W_]+", part):
+                out.append(part)
+    return out
+
+
+def repeated_share(text: str | None, previous: str | None) -> dict[str, Any]:
+    """How many sentences of ``text`` appear in ``previous``; share None when either has no prose."""
+    now = sentences(text)
+    before = set(sentences(previous))
+    repeated = [x for x in now if x in before]
+    return {"sentences": len(now), "repeated": len(repeated),
+            "share": round(len(repeated) / len(now), 4) if now and before else None}
+
+
+REPEATED_SORT_MAX = 5000
+
+
+def repeated_text(
+    archive: Archive, *, year: int, region: str | None = None, level: str | None = None,
+    limit: int | None = None, offset: int | None = None,
+) -> Page:
+    """Per canonical report of a year, the share of its sentences copied from last year's report.
+
+    Ranked by share (highest first) when at most :data:`REPEATED_SORT_MAX` reports match; a larger
+    set is listed by unit name with shares computed for the page only.
+    """
+    limit, offset = check_page(limit, offset)
+    year, level = check_year(year), check_level(level)
+    if year is None:
+        raise QueryError("a year is required")
+    code = region_code_of(region)
+    prev = aliased(Report)
+    stmt = (
+        select(Report.id, Report.unit_id, Report.version, Unit.name, Unit.region_code, prev.id.label("prev_id"))
+        .join(Unit, Unit.id == Report.unit_id)
+        .join(prev, and_(prev.unit_id == Report.unit_id, prev.year == year - 1, prev.is_canonical.is_(True)))
+        .where(Report.year == year, Report.is_canonical.is_(True), _in_region(code))
+    )
+    if level:
+        stmt = stmt.where(Unit.level == level)
+    with archive.session() as s:
+        total = _count(s, stmt)
+        ranked = total <= REPEATED_SORT_MAX
+        base = stmt.order_by(Unit.name, Report.id)
+        rows = s.execute(base if ranked else base.limit(limit).offset(offset)).all()
+        ids = [r.id for r in rows] + [r.prev_id for r in rows]
+        texts = dict(s.execute(select(Report.id, Report.text).where(Report.id.in_(ids))).all()) if ids else {}
+    items = [
+        {"report_id": r.id, "previous_report_id": r.prev_id, "unit_id": r.unit_id, "unit": r.name,
+         "region_code": r.region_code or None, "year": year} | repeated_share(texts.get(r.id), texts.get(r.prev_id))
+        for r in rows
+    ]
+    if ranked:
+        items.sort(key=lambda x: (-(x["share"] if x["share"] is not None else -1), x["unit"]))
+        items = items[offset:offset + limit]
+    return Page(items, total, limit, offset)
+
+
+def report_cells(report: dict[str, Any]) -> dict[str, Any]:
+    """The flat ``{cell_id: value}`` of a detail's record (for templates and exports)."""
+    return flatten_tables(report["record"].get("tables"))
