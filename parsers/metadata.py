@@ -99,26 +99,46 @@ def _places_before(text: str, end: int) -> str:
 
 
 def _title_like(t: str) -> bool:
-    return bool(t) and len(t) <= 90 and not re.search(r"[，。；《〈]|根据", t)
+    return bool(t) and len(t) <= 90 and not re.search(r"[，。；《〈>＞|]|根据|当前位置|首页|来源|发布", t)
+
+
+_TITLE_END = re.compile(r"(报告|年报)(\(.{1,6}\)|（.{1,6}）)?$")
+
+
+def _title_score(t: str) -> int:
+    score = 4 if _TITLE_YEAR.search(t) else 0
+    score += 2 if _TITLE_END.search(t) else 0
+    score += 1 if ("政府信息公开" in t or "政务公开" in t) else 0
+    return score
 
 
 def find_title(doc: SourceDocument) -> tuple[str | None, int]:
-    """The title (whitespace removed, lines of a wrapped title joined) and its paragraph index."""
-    paras = [_clean(p.text) for p in doc.paragraphs()[:25]]
+    """The title (whitespace removed, lines of a wrapped title joined) and its paragraph index.
+
+    Candidates are short lines without sentence punctuation near the start; the best has a
+    year, ends in 报告/年报 and names 政府信息公开 (navigation, breadcrumbs and site names lose).
+    """
+    paras = [_clean(p.text) for p in doc.paragraphs()[:30]]
+    best: tuple[int, str, int] | None = None
     for i, t in enumerate(paras):
-        if not _title_like(t) or not (_TITLE_YEAR.search(t) or "政府信息公开" in t or "年度报" in t):
+        if not _title_like(t):
             continue
         title = t
         j = i + 1
-        while (not re.search(r"(报告|年报)(\(.{1,6}\)|（.{1,6}）)?$", title) and j < len(paras) and j <= i + 3
+        while (_TITLE_YEAR.search(title) and not _TITLE_END.search(title) and j < len(paras) and j <= i + 3
                and _title_like(paras[j]) and len(paras[j]) <= 24):
             title += paras[j]
             j += 1
-        if any(w in title for w in _TITLE_WORDS):
-            return title, i
+        score = _title_score(title)
+        if score >= 5 and any(w in title for w in _TITLE_WORDS) and (best is None or score > best[0]):
+            best = (score, title, i)
+    if best is not None:
+        return best[1], best[2]
     meta_title = doc.meta.get("title")
-    if isinstance(meta_title, str) and any(w in meta_title for w in _TITLE_WORDS):
-        return _clean(meta_title), -1
+    if isinstance(meta_title, str):
+        t = _clean(re.split(r"[_|｜]|\s-\s", meta_title)[0])
+        if any(w in t for w in _TITLE_WORDS):
+            return t, -1
     return None, -1
 
 
