@@ -70,8 +70,8 @@ class DemoReport:
 
     @property
     def prerendered(self) -> bool:
-        """PDF and DOC need LibreOffice: they are rendered once and shipped as package data."""
-        return self.form in ("pdf", "doc")
+        """PDF/DOC need LibreOffice and DOCX takes seconds (and is not byte-stable): shipped pre-rendered."""
+        return self.form in ("pdf", "doc", "docx")
 
 
 ZW = "中卫市"

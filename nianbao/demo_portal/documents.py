@@ -1,9 +1,9 @@
 """The bytes and truth records of the demo reports.
 
 Truth records come from ``parsers.render.make_record`` (deterministic).  PDF and DOC files need
-LibreOffice, so they are rendered once by ``python -m nianbao.demo_portal.build_documents`` into
+LibreOffice and DOCX rendering takes seconds, so they are rendered once by ``python -m nianbao.demo_portal.build_documents`` into
 ``nianbao/demo_portal/documents/<key>.<ext>`` (package data, with ``<key>.truth.json`` next to
-every report); HTML and DOCX are rendered live.  A *revision* > 0 is a re-issued document (for
+every report); HTML is rendered live.  A *revision* > 0 is a re-issued document (for
 recrawl tests): one cell and the publish date change, so its bytes and truth change too.
 """
 

@@ -1,0 +1,1 @@
+"""Downloader middlewares of the nianbao crawlers (enabled with priorities in spiders.settings)."""
