@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 Number = int | float
@@ -50,6 +51,7 @@ def to_number(text: str) -> Number | None:
     return -num if sign == "-" else num
 
 
+@lru_cache(maxsize=4096)
 def read_cell(text: str) -> CellValue:
     """Classify one cell as a number, a null marker, blank or text."""
     s = normalize_cell_text(text)

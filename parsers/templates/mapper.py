@@ -354,8 +354,8 @@ def _by_reference(r: RowInfo, n: int, ref: list[float]) -> list[Slot] | None:
 def _by_constraint(r: RowInfo, n: int, constraint: Constraint | None) -> list[Slot] | None:
     """Place the gaps where the row's own sums allow it; prefer gaps on the left."""
     k = len(r.slots)
-    if constraint is None or k == 0:
-        return None
+    if constraint is None or k == 0 or n - k > 2:
+        return None  # more than two cells unaccounted for: do not guess
     fits = []
     for gaps in itertools.combinations(range(n), n - k):
         it = iter(r.slots)
@@ -402,8 +402,9 @@ def align(r: RowInfo, n: int, refs: Sequence[list[float]], constraint: Constrain
     return _by_constraint(r, n, constraint)
 
 
-def _nearest_refs(r: RowInfo, rows: Sequence[RowInfo], n: int, header: list[float] | None) -> list[list[float]]:
-    full = [x for x in rows if x is not r and len(x.slots) == n and not x.irregular]
+def _nearest_refs(r: RowInfo, full_rows: Sequence[RowInfo], header: list[float] | None) -> list[list[float]]:
+    """Value positions of the complete rows, nearest first (above before below), then the header's."""
+    full = [x for x in full_rows if x is not r]
     full.sort(key=lambda x: (abs(x.idx - r.idx), 0 if x.idx < r.idx else 1))
     refs = [x.positions for x in full]
     if header is not None:
@@ -464,11 +465,12 @@ def layout(c: Classified, template: str) -> Mapped:
     apps = dict(c.applications)
     if template == "2021" and "other" in apps and "other.no_correction" not in apps:
         apps["other.no_correction"] = apps.pop("other")
+    full_rows = [x for x in c.app_rows if len(x.slots) == 7 and not x.irregular]
     for key in spec.APPLICATION_ROWS:
         r = apps.get(key)
         if r is None:
             continue
-        refs = _nearest_refs(r, c.app_rows, 7, c.app_header)
+        refs = _nearest_refs(r, full_rows, c.app_header)
         got = align(r, 7, refs, _apps_constraint)
         if got is None:
             continue
