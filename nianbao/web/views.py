@@ -1,0 +1,117 @@
+"""What pages need beyond the queries: report tables in the official layout, an SVG chart, filters."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi.templating import Jinja2Templates
+
+from nianbao.export.labels import TABLE_TITLES, cell_ids, cell_label
+from storage.queries import cells_of_check
+from storage.records import flatten_tables, unflatten_cells
+
+
+def install_filters(templates: Jinja2Templates) -> None:
+    env = templates.env
+    env.filters["num"] = format_number
+    env.filters["pct"] = lambda v: "" if v is None else f"{float(v) * 100:.1f}%"
+    env.filters["label"] = cell_label
+    env.globals["qs"] = query_string
+    env.globals["TABLE_TITLES"] = TABLE_TITLES
+
+
+def format_number(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        text = f"{value:.2f}"
+        return text[:-3] if text.endswith(".00") else text.rstrip("0")
+    return str(value)
+
+
+def query_string(params: dict[str, Any], **changes: Any) -> str:
+    """``?a=1&b=2`` from current parameters with some changed (None drops a key)."""
+    merged = {k: v for k, v in (params | changes).items() if v not in (None, "")}
+    return "?" + urlencode(merged) if merged else ""
+
+
+def report_tables(detail: dict[str, Any]) -> list[dict[str, Any]]:
+    """The three tables of a report as grids (the official layout), each number cell annotated.
+
+    A cell is ``{"text", "colspan", "rowspan", "header", "key", "value", "failed", "corrections"}``;
+    cells the parser did not find are shown blank, corrections are listed with the cell.
+    """
+    from parsers.render.layout import grids
+
+    record = detail["record"]
+    template = record.get("template")
+    if template not in ("2021", "2019"):
+        return []
+    found = flatten_tables(record.get("tables"))
+    full = {cid: found.get(cid) for cid in cell_ids(template)}
+    failing: dict[str, list[str]] = {}
+    for check in record.get("checks", []):
+        locator = {k: check[k] for k in ("column", "row", "group", "cell") if k in check}
+        for cid in cells_of_check(check["rule"], locator, template):
+            failing.setdefault(cid, []).append(check.get("message") or check["rule"])
+    corrections: dict[str, list[dict[str, Any]]] = {}
+    for c in detail.get("corrections", []):
+        corrections.setdefault(c["cell_id"], []).append(c)
+    out = []
+    for name, grid in grids({"template": template, "tables": unflatten_cells(full)}, blank="").items():
+        rows = []
+        for grid_row in grid:
+            row = []
+            for cell in grid_row:
+                item: dict[str, Any] = {"text": cell.text, "colspan": cell.colspan, "rowspan": cell.rowspan,
+                                        "header": cell.header, "key": cell.key}
+                if cell.key:
+                    item["present"] = cell.key in found
+                    item["failed"] = failing.get(cell.key, [])
+                    item["corrections"] = corrections.get(cell.key, [])
+                row.append(item)
+            rows.append(row)
+        out.append({"name": name, "title": TABLE_TITLES[name], "rows": rows})
+    return out
+
+
+def line_chart(years: list[int], series: dict[str, dict[int, Any]], width: int = 640, height: int = 240) -> str:
+    """An inline SVG line chart of a few series over years (no script, no external resources)."""
+    from markupsafe import escape
+
+    colors = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf"]
+    pad_l, pad_r, pad_t, pad_b = 50, 160, 15, 30
+    values = [float(v) for s in series.values() for v in s.values() if v is not None]
+    top = max(values) if values else 1.0
+    top = top if top > 0 else 1.0
+    plot_w, plot_h = width - pad_l - pad_r, height - pad_t - pad_b
+
+    def x(i: int) -> float:
+        return pad_l + (plot_w * i / (len(years) - 1) if len(years) > 1 else plot_w / 2)
+
+    def y(v: float) -> float:
+        return pad_t + plot_h * (1 - v / top)
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" role="img">']
+    parts.append(f'<line x1="{pad_l}" y1="{pad_t + plot_h}" x2="{pad_l + plot_w}" y2="{pad_t + plot_h}" stroke="#999"/>')
+    parts.append(f'<line x1="{pad_l}" y1="{pad_t}" x2="{pad_l}" y2="{pad_t + plot_h}" stroke="#999"/>')
+    parts.append(f'<text x="{pad_l - 5}" y="{pad_t + 4}" text-anchor="end" font-size="11">{format_number(top)}</text>')
+    parts.append(f'<text x="{pad_l - 5}" y="{pad_t + plot_h}" text-anchor="end" font-size="11">0</text>')
+    for i, year in enumerate(years):
+        parts.append(f'<text x="{x(i):.1f}" y="{height - 8}" text-anchor="middle" font-size="11">{year}</text>')
+    for n, (name, points) in enumerate(series.items()):
+        color = colors[n % len(colors)]
+        coords = [(x(i), y(float(points[yr]))) for i, yr in enumerate(years) if points.get(yr) is not None]
+        if len(coords) > 1:
+            path = " ".join(f"{px:.1f},{py:.1f}" for px, py in coords)
+            parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{path}"/>')
+        for (px, py), yr in zip(coords, [yr for yr in years if points.get(yr) is not None], strict=True):
+            parts.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="{color}">'
+                         f'<title>{escape(name)} {yr}: {format_number(points[yr])}</title></circle>')
+        ly = pad_t + 14 * n + 8
+        parts.append(f'<rect x="{width - pad_r + 10}" y="{ly - 8}" width="10" height="10" fill="{color}"/>')
+        parts.append(f'<text x="{width - pad_r + 25}" y="{ly + 1}" font-size="11">{escape(name)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
