@@ -1,0 +1,187 @@
+"""The yearly harvest: crawl every portal, ingest every new document, report coverage.
+
+For each portal (at most ``concurrency`` crawls at once): crawl it in a subprocess
+(:func:`flows.tasks.crawl_portal`), then for each document it found, parse → validate →
+archive (:func:`flows.tasks.ingest_document_task`, one task per document, cached by sha256
+and parser version).  The run ends with the coverage report (:mod:`flows.coverage`), stored
+under the run's ``crawl_runs`` row and published as the Prefect artifact ``coverage-<year>``.
+
+Resumable: every step is idempotent (blobs are content-addressed, ``ingest_document`` skips
+what is archived, the crawl is incremental), so a harvest killed at any moment and started
+again loses nothing, duplicates nothing and finishes the rest.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from prefect import flow
+from prefect.artifacts import create_markdown_artifact
+from prefect.futures import PrefectFuture
+from prefect.runtime import flow_run
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from flows import progress
+from flows.coverage import (
+    PortalOutcome,
+    compute_coverage,
+    coverage_markdown,
+    state_counts,
+    store_coverage,
+    units_in_scope,
+)
+from flows.scope import check_regions, register_portals, select_portals
+from flows.tasks import (
+    CrawlReport,
+    IngestResult,
+    TransientCrawlError,
+    crawl_portal,
+    ingest_document_task,
+    open_archive,
+    results_dir,
+    start_run,
+)
+
+TIME_ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def previous_year() -> int:
+    """Reports are published in the year after the one they cover (Beijing time)."""
+    return dt.datetime.now(TIME_ZONE).year - 1
+
+
+def _run_name() -> str:
+    params = flow_run.parameters
+    scope = ",".join([*(params.get("regions") or []), *(params.get("portals") or [])]) or "all"
+    return f"{flow_run.flow_name} {params.get('year') or previous_year()} {scope}"
+
+
+def _crawl_outcome(portal_id: str, future: PrefectFuture[CrawlReport]) -> CrawlReport:
+    state = future.state
+    if state.is_completed():
+        return future.result()
+    exc = state.result(raise_on_failure=False)
+    if isinstance(exc, TransientCrawlError):
+        return CrawlReport(portal_id, exc.outcome, exc.message, [], exc.summary)
+    return CrawlReport(portal_id, "failed", f"{type(exc).__name__}: {exc}" if isinstance(exc, BaseException)
+                       else str(state.message))
+
+
+def run_harvest(
+    flow_name: str,
+    year: int | None,
+    regions: Sequence[str] | None,
+    portals: Sequence[str] | None,
+    *,
+    force: bool = False,
+    concurrency: int = 4,
+    crawl_retries: int | None = None,
+    crawl_timeout: float | None = None,
+    fast: bool = False,
+) -> dict[str, Any]:
+    """The body of ``harvest`` and ``recrawl`` (``force`` re-downloads every document)."""
+    from spiders.registry import load_registry
+
+    year = year or previous_year()
+    regions = check_regions(regions)
+    portals = list(portals or [])
+    archive = open_archive()
+    chosen = select_portals(load_registry(), regions, portals)
+    parameters = {"year": year, "regions": regions, "portals": portals, "force": force}
+    run_id = start_run(archive, flow_name, parameters)
+    registry_units = register_portals(archive, chosen)
+    progress.emit("run_started", run_id=run_id, year=year, portals=[p.id for p in chosen])
+
+    crawl = crawl_portal if crawl_retries is None else crawl_portal.with_options(retries=crawl_retries)
+    ingest_task = ingest_document_task.with_options(result_storage=results_dir())
+    pending = [p.id for p in chosen]
+    running: dict[concurrent.futures.Future[Any], tuple[str, PrefectFuture[CrawlReport]]] = {}
+    outcomes: dict[str, PortalOutcome] = {}
+    ingests: list[PrefectFuture[IngestResult]] = []
+    statuses: Counter[str] = Counter()
+
+    def document_done(future: PrefectFuture[IngestResult], portal_id: str) -> None:
+        state = future.state
+        if state.is_completed():
+            status = "unchanged" if state.name == "Cached" else future.result().status
+        else:
+            status = "error"
+        progress.emit("document_done", portal=portal_id, status=status)
+
+    while pending or running:
+        while pending and len(running) < max(1, concurrency):
+            pid = pending.pop(0)
+            fut = crawl.submit(pid, year, force=force, timeout=crawl_timeout, run_id=run_id, fast=fast)
+            running[fut.wrapped_future] = (pid, fut)
+        done, _ = concurrent.futures.wait(list(running), return_when=concurrent.futures.FIRST_COMPLETED)
+        for raw in done:
+            pid, fut = running.pop(raw)
+            report = _crawl_outcome(pid, fut)
+            outcomes[pid] = PortalOutcome(pid, report.outcome, report.error, len(report.items))
+            progress.emit("portal_crawled", portal=pid, outcome=report.outcome, documents=len(report.items),
+                          error=report.error)
+            for item in report.items:
+                ingest = ingest_task.submit(item, year, run_id)
+                ingest.add_done_callback(lambda f, pid=pid: document_done(f, pid))
+                ingests.append(ingest)
+
+    errors = []
+    for fut in ingests:
+        fut.wait()
+        state = fut.state
+        if state.is_completed():
+            result = fut.result()
+            statuses["unchanged" if state.name == "Cached" else result.status] += 1
+        else:
+            statuses["error"] += 1
+            errors.append(str(state.message))
+    progress.emit("ingest_done", counts=dict(statuses))
+
+    units = units_in_scope(archive, year, registry_units, regions=regions, portals=portals)
+    rows = compute_coverage(archive, year, units, outcomes)
+    store_coverage(archive, run_id, rows)
+    title = f"{flow_name} {year}: coverage of {len(rows)} units on {len(chosen)} portals (run {run_id})"
+    markdown = coverage_markdown(rows, title)
+    create_markdown_artifact(markdown, key=f"coverage-{year}", description=title)
+
+    portal_outcomes = Counter(o.outcome for o in outcomes.values())
+    counts: dict[str, Any] = {
+        "documents": dict(statuses),
+        "portals": dict(portal_outcomes),
+        "coverage": state_counts(rows),
+        "errors": errors[:20],
+    }
+    outcome = "ok" if not errors and set(portal_outcomes) <= {"ok"} else "partial"
+    archive.finish_run(run_id, outcome, counts)
+    progress.emit("run_finished", run_id=run_id, outcome=outcome)
+    return {
+        "run_id": run_id,
+        "year": year,
+        "outcome": outcome,
+        "counts": counts,
+        "portals": {pid: o.__dict__ for pid, o in sorted(outcomes.items())},
+        "coverage": [r.as_dict() for r in rows],
+        "markdown": markdown,
+    }
+
+
+@flow(name="harvest", flow_run_name=_run_name, task_runner=ThreadPoolTaskRunner(max_workers=8),
+      persist_result=False)
+def harvest(
+    year: int | None = None,
+    regions: list[str] | None = None,
+    portals: list[str] | None = None,
+    concurrency: int = 4,
+    crawl_retries: int | None = None,
+    crawl_timeout: float | None = None,
+    fast: bool = False,
+) -> dict[str, Any]:
+    """Harvest the reports of ``year`` (default: last year) from every portal of the registry,
+    or those of ``regions`` (行政区划代码) / ``portals`` (registry ids); end with the coverage report."""
+    return run_harvest("harvest", year, regions, portals, concurrency=concurrency,
+                       crawl_retries=crawl_retries, crawl_timeout=crawl_timeout, fast=fast)
