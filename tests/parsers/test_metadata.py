@@ -1,0 +1,48 @@
+"""Agency, region, year and published date from the document's own words."""
+
+from __future__ import annotations
+
+import pytest
+
+from parsers.metadata import extract
+from tests.parsers.rows import document
+
+
+def _meta(*paragraphs: str) -> dict[str, object]:
+    doc = document(*paragraphs, form="text")
+    return extract(doc, doc.plain_text())
+
+
+@pytest.mark.parametrize("paragraphs, agency, year", [
+    (["原州区审批服务管理局 2023 年政府信息公开工作年度报告"], "原州区审批服务管理局", 2023),
+    (["2022年中卫市教育局政府信息公开工作年度报告"], "中卫市教育局", 2022),
+    (["# 稷山县行政审批服务管理局", "## 2023 年政府信息公开工作年度报告"], "稷山县行政审批服务管理局", 2023),
+    (["中卫市人民政府 2023 年政府信息公开工作年度报", "告"], "中卫市人民政府", 2023),
+    (["当前位置：首页 > 政务公开 > 政府信息公开年报", "XX县民政局二〇二一年度政府信息公开工作年度报告"],
+     "XX县民政局", 2021),
+    (["原州区审批服务管理局2022年政府信息公开工作年度报告（更正）"], "原州区审批服务管理局", 2022),
+])
+def test_agency_and_year_from_the_title(paragraphs: list[str], agency: str, year: int) -> None:
+    meta = _meta(*paragraphs, "根据《条例》要求，现发布本报告。")
+    assert meta["agency"] == agency
+    assert meta["year"] == year
+
+
+def test_region_is_extended_by_the_body_and_null_when_no_place_is_named() -> None:
+    assert _meta("新华区政务服务和大数数据管理局 2023 年政府信息公开工作年度报告",
+                 "2023 年度平顶山市新华区政务服务和大数数据管理局未收到依申请公开。")["region"] == "平顶山市新华区"
+    # an address elsewhere (沙坡头区) does not make the region more specific
+    assert _meta("中卫市审批服务管理局 2023年政府信息公开工作年度报告",
+                 "地址：中卫市沙坡头区丰安东路9号。")["region"] == "中卫市"
+    assert _meta("# 政务服务局 2023 年政府信息公开工作年度报告", "在区党工委的正确领导下，政务服务局积极推进。")[
+        "region"] is None
+
+
+def test_published_date_from_the_signature_line() -> None:
+    assert _meta("某县民政局2023年政府信息公开工作年度报告", "正文。", "某县民政局", "2024年1月26日")[
+        "published"] == "2024-01-26"
+    assert _meta("某县民政局2023年政府信息公开工作年度报告", "正文。", "某县民政局 二〇二四年一月二十六日")[
+        "published"] == "2024-01-26"
+    # a date inside a sentence is not a signature; no signature -> null
+    assert _meta("某县民政局2023年政府信息公开工作年度报告", "本报告统计数据从2023年1月1日至2023年12月31日。")[
+        "published"] is None
