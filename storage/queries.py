@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -368,14 +369,16 @@ def agency_years(archive: Archive, unit_id: int, *, cells: list[str] | None = No
         ids = [r.id for r in reports]
         wanted = [check_cell_id(c) for c in cells] if cells else None
         stmt = select(Cell.report_id, Cell.cell_id, Cell.value, Cell.is_decimal).where(Cell.report_id.in_(ids))
+        carry = [f"applications/{row}/{col}" for row in ("carried_over", "carried_to_next_year")
+                 for col in APPLICATION_COLUMNS]
         if wanted:
-            stmt = stmt.where(Cell.cell_id.in_(wanted))
+            stmt = stmt.where(Cell.cell_id.in_(wanted + carry))
         by_report: dict[int, dict[str, Any]] = {rid: {} for rid in ids}
         order: list[str] = []
         seen: set[str] = set()
-        for rid, cid, value, is_dec in s.execute(stmt.order_by(Cell.report_id, Cell.id)):
+        for rid, cid, value, is_dec in s.execute(stmt.order_by(Cell.report_id, Cell.cell_id)):
             by_report[rid][cid] = _num(value, is_dec)
-            if cid not in seen:
+            if cid not in seen and (not wanted or cid in wanted):
                 seen.add(cid)
                 order.append(cid)
         check_rows = s.execute(
@@ -684,7 +687,7 @@ def version_diff(archive: Archive, a: int, b: int) -> dict[str, Any]:
         cells = {rid: {} for rid in (a, b)}  # type: dict[int, dict[str, Any]]
         for rid, cid, value, is_dec in s.execute(
             select(Cell.report_id, Cell.cell_id, Cell.value, Cell.is_decimal).where(Cell.report_id.in_([a, b]))
-            .order_by(Cell.report_id, Cell.id)
+            .order_by(Cell.report_id, Cell.cell_id)
         ):
             cells[rid][cid] = _num(value, is_dec)
         checks = {rid: sorted({r for (r,) in s.execute(select(CheckResult.rule).where(CheckResult.report_id == rid))})
@@ -849,3 +852,41 @@ def repeated_text(
 def report_cells(report: dict[str, Any]) -> dict[str, Any]:
     """The flat ``{cell_id: value}`` of a detail's record (for templates and exports)."""
     return flatten_tables(report["record"].get("tables"))
+
+
+# ------------------------------------------------------------------ export
+
+
+def iter_canonical_reports(
+    archive: Archive, *, year: int, region: str | None = None, batch: int = 500
+) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    """Every canonical report of a year (in a region) as (row, {cell_id: value}), fetched in batches."""
+    year_checked = check_year(year)
+    code = region_code_of(region)
+    last_id = 0
+    while True:
+        stmt = (
+            _report_unit_select()
+            .where(Report.year == year_checked, Report.is_canonical.is_(True), _in_region(code), Report.id > last_id)
+            .order_by(Report.id)
+            .limit(batch)
+        )
+        with archive.session() as s:
+            rows = s.execute(stmt).all()
+            if not rows:
+                return
+            ids = [r.id for r, _ in rows]
+            cells: dict[int, dict[str, Any]] = {rid: {} for rid in ids}
+            for rid, cid, value, is_dec in s.execute(
+                select(Cell.report_id, Cell.cell_id, Cell.value, Cell.is_decimal).where(Cell.report_id.in_(ids))
+            ):
+                cells[rid][cid] = _num(value, is_dec)
+            out = []
+            for report, unit in rows:
+                row = report_row(report, unit) | {
+                    "agency": report.agency, "source_url": report.source_url, "document_url": report.document_url,
+                    "sha256": report.blob_sha256, "fetched_at": _iso(report.fetched_at),
+                }
+                out.append((row, cells[report.id]))
+        yield from out
+        last_id = ids[-1]

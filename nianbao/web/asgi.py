@@ -1,0 +1,5 @@
+"""ASGI entry point for process managers: ``uvicorn nianbao.web.asgi:app`` (settings from NIANBAO_* env)."""
+
+from nianbao.web.app import create_app
+
+app = create_app()
