@@ -191,8 +191,8 @@ def load_file(path: Path) -> list[Portal]:
         raise RegistryError(f"{path}: cannot read: {exc}") from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        raise RegistryError(f"{path}{line}: not valid YAML: {getattr(exc, 'problem', exc)}") from exc
+        at = f":{mark.line + 1}" if mark else ""
+        raise RegistryError(f"{path}{at}: not valid YAML: {getattr(exc, 'problem', exc)}") from exc
     if data is None:
         return []
     if not isinstance(data, dict) or set(data) != {"portals"} or not isinstance(data["portals"], list):
@@ -211,7 +211,7 @@ def load_file(path: Path) -> list[Portal]:
             loc = tuple(err["loc"])
             line = _node_line(portals_node, (i, *loc))
             field = ".".join(str(p) for p in loc) or "entry"
-            pid = raw.get("id", f"#{i + 1}")
+            pid = str(raw.get("id", f"#{i + 1}"))
             msg = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
                 msg = "unknown key"

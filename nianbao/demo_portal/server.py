@@ -14,6 +14,7 @@ it — and the request log shows it.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import socket
 import tempfile
@@ -21,12 +22,11 @@ import threading
 import time
 from dataclasses import dataclass
 from email.utils import format_datetime
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
-
-import datetime as dt
 
 import yaml
 
@@ -213,10 +213,8 @@ class DemoPortal:
         # tag document bodies with their report key (document_path, reissue)
         for res in routes.values():
             fn = res.body
-            if callable(fn) and getattr(fn, "__defaults__", None):
-                r = fn.__defaults__[0]  # type: ignore[index]
-                if isinstance(r, DemoReport):
-                    res.body = _Tagged(fn, r.key)
+            if isinstance(fn, partial) and fn.args and isinstance(fn.args[0], DemoReport):
+                res.body = _Tagged(fn, fn.args[0].key)
         self.routes = routes
 
     def _record(self, entry: LoggedRequest) -> None:

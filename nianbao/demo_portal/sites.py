@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from html import escape
 from urllib.parse import quote
 
@@ -98,7 +99,7 @@ def build_trs(doc: Callable[[DemoReport], bytes], base_offsite: str, slow: bool 
         fault = "500_once" if r.key == "trs-jyj-2023" else None
         if r.form == "html_gbk":
             res[col + art] = Resource(content_type="text/html; charset=gb2312",
-                                      body=(lambda r=r: doc(r)), fault=fault,
+                                      body=partial(doc, r), fault=fault,
                                       validators=True, last_modified=r.published)
             continue
         att = f"P0{ymd}{4005 + n:06d}.{r.extension}"
@@ -112,7 +113,7 @@ def build_trs(doc: Callable[[DemoReport], bytes], base_offsite: str, slow: bool 
                 f'<meta name="ContentSource" content="{escape(r.unit)}">')
         res[col + art] = Resource(content_type="text/html; charset=gb2312", fault=fault,
                                   body=_page(r.title, body, "gb2312", head).encode("gbk"))
-        res[col + f"{ym}/{att}"] = Resource(content_type=MEDIA[r.form], body=(lambda r=r: doc(r)),
+        res[col + f"{ym}/{att}"] = Resource(content_type=MEDIA[r.form], body=partial(doc, r),
                                             validators=True, last_modified=r.published)
     # fillers (unrelated articles), the 404 link, the robots decoy, the off-domain mirror
     for n, (title, day) in enumerate(TRS_FILLERS):
@@ -174,7 +175,7 @@ def build_hanweb(doc: Callable[[DemoReport], bytes]) -> dict[str, Resource]:
         art = f"/hanweb/art/{d.year}/{d.month}/{d.day}/art_1001_{3001 + n}.html"
         entries.append((r.title, art, r.published))
         if r.form == "html":
-            res[art] = Resource(body=(lambda r=r: doc(r)), validators=True, last_modified=r.published)
+            res[art] = Resource(body=partial(doc, r), validators=True, last_modified=r.published)
             continue
         att = f"/hanweb/attach/0/{d.strftime('%y%m%d')}{5001 + n}.{r.extension}"
         body = (f'<div class="main"><div class="title">{escape(r.title)}</div>'
@@ -184,7 +185,7 @@ def build_hanweb(doc: Callable[[DemoReport], bytes]) -> dict[str, Resource]:
         head = (f'<meta name="ArticleTitle" content="{escape(r.title)}">'
                 f'<meta name="PubDate" content="{r.published} 10:30">')
         res[art] = Resource(body=_page(r.title, body, extra_head=head).encode())
-        res[att] = Resource(content_type=MEDIA[r.form], body=(lambda r=r: doc(r)),
+        res[att] = Resource(content_type=MEDIA[r.form], body=partial(doc, r),
                             validators=True, last_modified=r.published)
     for n, (title, day) in enumerate(HANWEB_FILLERS):
         d = dt.date.fromisoformat(day)
@@ -238,7 +239,7 @@ def build_generic(doc: Callable[[DemoReport], bytes], corrupt_pdf: Callable[[], 
         else:
             path = "/gen/zwgk/ndbg/2023/zwj2022.html"
             links.append((r.title, "2023/zwj2022.html"))
-        res[path] = Resource(content_type=MEDIA[r.form], body=(lambda r=r: doc(r)), validators=True,
+        res[path] = Resource(content_type=MEDIA[r.form], body=partial(doc, r), validators=True,
                              last_modified=r.published)
     links += [
         ("新华区发展和改革委员会2023年政府信息公开工作年度报告", "2024/fgw2023.html"),

@@ -70,6 +70,7 @@ class SummaryExtension:
             "errors": {k.split("/", 2)[2]: v for k, v in sorted(stats.items()) if k.startswith("nianbao/error/")},
             "offsite": stats.get("nianbao/offsite_urls", []),
             "family": getattr(spider, "family", None),
+            "run_id": getattr(getattr(self.crawler, "_nianbao_recorder", None), "run_id", None),
             "scouted": getattr(spider, "scouted", []),
             "stats": {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in stats.items()
                       if k in STATS_KEPT or k.startswith(("nianbao/incremental", "nianbao/skipped", "nianbao/items"))},

@@ -90,9 +90,7 @@ class ReportSpider(scrapy.Spider):
 
     def attachment_links(self, response: TextResponse) -> list[Entry]:
         """Links to document files inside the article body (whole page if no body matches)."""
-        scope = response.css(self.selectors.get("body", "body"))
-        if not scope:
-            scope = response.css("body") or [response]  # type: ignore[list-item]
+        scope: Any = response.css(self.selectors.get("body", "body")) or response.css("body") or [response]
         out: list[Entry] = []
         for part in scope:
             for a in part.css("a[href]"):
@@ -195,7 +193,7 @@ class ReportSpider(scrapy.Spider):
     def item(self, response: Response, entry: dict[str, Any], *, document_url: str, form: str) -> ReportItem | None:
         known = response.meta.get("nianbao_known")
         unchanged = response.status == 304
-        if unchanged and not known:
+        if unchanged and not isinstance(known, dict):
             self.skip(response, "304_without_known_copy")
             return None
         unit = self.resolve_unit(entry["title"])
@@ -203,12 +201,13 @@ class ReportSpider(scrapy.Spider):
         started = meta.get("nianbao_started_at")
         media_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1").split(";")[0].strip() or None
         item = ReportItem(
-            portal=self.portal.id, unit=unit.name, region_code=unit.region_code, year=entry["year"],
+            portal=self.portal.id, unit=unit.name,
+            region_code=None if unit.region_code in (None, "000000") else unit.region_code, year=entry["year"],
             title=entry["title"], url=entry.get("article_url") or response.url, document_url=document_url,
             published=entry.get("published"), reissue=bool(entry.get("reissue")), form=form,
             unchanged=unchanged, error_class=meta.get("nianbao_error_class"),
         )
-        if unchanged:
+        if unchanged and isinstance(known, dict):
             item.update(sha256=known["sha256"], fetch_id=known["fetch_id"], fetched_at=known["fetched_at"],
                         media_type=known.get("media_type") or media_type)
         else:

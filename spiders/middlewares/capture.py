@@ -27,8 +27,18 @@ from spiders.recorder import Recorder, get_recorder
 SYNTHETIC = "nianbao_synthetic"  # response flag of answers made up without a download
 
 
+_BY_NAME = {  # Scrapy >= 2.14 wraps network errors in its own exception classes
+    "DownloadConnectionRefusedError": "connection_refused",
+    "CannotResolveHostError": "dns_error",
+    "DownloadTimeoutError": "timeout",
+    "ResponseDataLossError": "connection_lost",
+}
+
+
 def exception_class(exc: BaseException) -> str:
     """The archive's error_class for a failed download."""
+    if type(exc).__name__ in _BY_NAME:
+        return _BY_NAME[type(exc).__name__]
     if isinstance(exc, neterr.DNSLookupError):
         return "dns_error"
     if isinstance(exc, neterr.ConnectionRefusedError):
