@@ -82,3 +82,22 @@ def sqlite_settings(home: Path) -> Settings:
     url = f"sqlite:///{home / 'archive.sqlite3'}"
     db.upgrade(url)
     return Settings.from_env({"NIANBAO_HOME": str(home), "NIANBAO_DATABASE_URL": url})
+
+
+def demo_archive_fixture(tmp_path_factory, pg_databases):  # type: ignore[no-untyped-def]
+    """Body of the session fixture ``demo`` (SQLite file or a PostgreSQL database, per NIANBAO_TEST_DB)."""
+    home = tmp_path_factory.mktemp("demo-archive")
+    if pg_databases is None:
+        settings = sqlite_settings(home)
+    else:
+        url = pg_databases.new_database()
+        settings = Settings.from_env({"NIANBAO_HOME": str(home), "NIANBAO_DATABASE_URL": url})
+    demo = build_demo_archive(settings)
+    yield demo
+    if pg_databases is not None:
+        pg_databases.drop(settings.database_url)
+
+
+def env_of(settings: Settings, **extra: str) -> dict[str, str]:
+    """Environment for a CLI run against ``settings``' archive."""
+    return {"NIANBAO_HOME": str(settings.home), "NIANBAO_DATABASE_URL": settings.database_url} | extra
