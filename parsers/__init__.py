@@ -88,7 +88,7 @@ def _parse(data: bytes, fmt: str) -> ParseResult:
     from parsers import metadata
     from parsers.detect import read_document
     from parsers.templates.detect import detect_template
-    from parsers.templates.mapper import classify, layout
+    from parsers.templates.mapper import classify_document, layout
     from parsers.validate import validate
 
     form, doc = read_document(data, fmt)
@@ -96,7 +96,7 @@ def _parse(data: bytes, fmt: str) -> ParseResult:
     if not text.strip():
         raise ParseError("no_text", f"the {form} document holds no text (a scan? try --format image)")
     meta = metadata.extract(doc, text)
-    classified = classify(doc)
+    classified = classify_document(doc)
     year = meta["year"] if isinstance(meta["year"], int) else None
     template = detect_template(classified, text, year)
     if template == "freeform" and not _looks_like_report(text):
@@ -104,6 +104,10 @@ def _parse(data: bytes, fmt: str) -> ParseResult:
     if template == "freeform" and (year is None or year >= 2019) and not doc.tables():
         raise ParseError("no_tables", f"the {form} document has no tables (a scanned report? try --format image)")
     mapped = layout(classified, template)
+    if template != "freeform" and _cell_count(mapped.tables) < FREEFORM_BELOW:
+        # a few stray keywords (an old-style statistics table) are not the standard tables
+        template = "freeform"
+        mapped = layout(classified, template)
     record: dict[str, Any] = {
         "format": RECORD_FORMAT,
         "agency": meta["agency"],
@@ -117,6 +121,13 @@ def _parse(data: bytes, fmt: str) -> ParseResult:
     }
     record["checks"] = validate(record, text=text)
     return ParseResult(record=record, document=doc, form=form, text=text)
+
+
+FREEFORM_BELOW = 10  # fewer standard cells than this: the document does not have the standard tables
+
+
+def _cell_count(tables: dict[str, Any]) -> int:
+    return sum(_cell_count(v) if isinstance(v, dict) else 1 for v in tables.values())
 
 
 def _looks_like_report(text: str) -> bool:

@@ -22,11 +22,12 @@ The template (2021 / 2019 / freeform) is decided from the rows found
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from parsers.model import Provenance, SourceCell, SourceDocument, SourceRow
+from parsers.model import Provenance, SourceCell, SourceDocument, SourceRow, Table
 from parsers.numbers import CellValue, Number, read_cell, split_values
 from parsers.templates import t2019, t2021
 from parsers.templates.labels import (
@@ -85,6 +86,7 @@ class Classified:
     applications: dict[str, RowInfo] = field(default_factory=dict)
     app_rows: list[RowInfo] = field(default_factory=list)  # every row of the applications table
     app_header: list[float] | None = None
+    app_header_table: int | None = None
     review_row: RowInfo | None = None
     review_header: list[float] | None = None
     header_text: str = ""  # all value-less table rows, normalised (template words)
@@ -233,6 +235,7 @@ def classify(doc: SourceDocument) -> Classified:
                 if key is not None and key not in out.applications:
                     out.applications[key] = r
     out.app_header = _header_positions(app_headers, APPLICANT_HEADERS, APPLICANT_COLUMNS)
+    out.app_header_table = app_headers[0].table if app_headers else None
     out.review_header = _header_positions(review_headers, REVIEW_HEADERS, REVIEW_FIELDS, repeat=3)
     out.header_text = "".join(header_texts)
     return out
@@ -270,6 +273,62 @@ def _application_key_for(label: str, last_text: str) -> str | None:
     if last in ("其他处理",):
         return "other"
     return None
+
+
+def _strength(c: Classified) -> int:
+    """How much of the standard tables was recognised (rows that can fill their columns)."""
+    apps = sum(1 for r in c.applications.values() if len(r.slots) >= 5)
+    return apps + len(c.active) + (3 if c.review_row is not None else 0)
+
+
+_TOKENS = re.compile(r"[\s\u3000]+")
+_SECTION_START = ("主动公开政府信息情况", "第二十条")
+_SECTION_END = ("存在的主要问题", "其他需要报告")
+
+
+def paragraph_table(doc: SourceDocument) -> Table | None:
+    """Tables typed as paragraphs (one cell per line, or "label  0  0  0"): rows rebuilt from the lines
+    between 主动公开政府信息情况 and 存在的主要问题.  A line of numbers continues the row above it."""
+    rows: list[SourceRow] = []
+    inside = False
+    for p in doc.paragraphs():
+        flat = norm_label(p.text)
+        heading = len(flat) <= 40  # the introduction lists every section: only headings count
+        if not inside:
+            inside = heading and any(w in flat for w in _SECTION_START)
+            if not inside:
+                continue
+        if heading and any(w in flat for w in _SECTION_END):
+            break
+        if len(flat) > 80:
+            continue  # prose
+        tokens = [t for t in _TOKENS.split(p.text.strip()) if t]
+        if not tokens:
+            continue
+        kinds = [read_cell(t).kind for t in tokens]
+        k = len(tokens)
+        while k > 0 and kinds[k - 1] in ("num", "null"):
+            k -= 1
+        values = [SourceCell(t, dict(p.prov)) for t in tokens[k:]]
+        if k == 0 and rows:
+            rows[-1].cells.extend(values)
+            continue
+        label = [SourceCell(" ".join(tokens[:k]), dict(p.prov))] if k else []
+        rows.append(SourceRow(label + values, dict(p.prov)))
+    return Table(rows, {"from": "paragraphs"}) if rows else None
+
+
+def classify_document(doc: SourceDocument) -> Classified:
+    """Classify the document's tables; when they hold too little of the standard tables, also try the
+    paragraphs as table rows and keep whichever recognises more."""
+    c = classify(doc)
+    if _strength(c) >= 20:
+        return c
+    extra = paragraph_table(doc)
+    if extra is None:
+        return c
+    c2 = classify(SourceDocument(doc.form, [extra], dict(doc.meta)))
+    return c2 if _strength(c2) > _strength(c) else c
 
 
 # ---------------------------------------------------------------- alignment
@@ -402,14 +461,17 @@ def align(r: RowInfo, n: int, refs: Sequence[list[float]], constraint: Constrain
     return _by_constraint(r, n, constraint)
 
 
-def _nearest_refs(r: RowInfo, full_rows: Sequence[RowInfo], header: list[float] | None) -> list[list[float]]:
-    """Value positions of the complete rows, nearest first (above before below), then the header's."""
+def _nearest_refs(r: RowInfo, full_rows: Sequence[RowInfo], header: list[float] | None,
+                  header_table: int | None) -> list[list[float]]:
+    """Value positions of complete rows of the same table (nearest first, above before below), then the
+    header's, then those of other tables (a table split over pages may have other columns)."""
     full = [x for x in full_rows if x is not r]
-    full.sort(key=lambda x: (abs(x.idx - r.idx), 0 if x.idx < r.idx else 1))
-    refs = [x.positions for x in full]
-    if header is not None:
-        refs.append(header)
-    return refs
+    full.sort(key=lambda x: (x.table != r.table, abs(x.idx - r.idx), 0 if x.idx < r.idx else 1))
+    same = [x.positions for x in full if x.table == r.table]
+    other = [x.positions for x in full if x.table != r.table]
+    if header is not None and header_table == r.table:
+        return [*same, header, *other]
+    return [*same, *other, *([header] if header is not None else [])]
 
 
 # ---------------------------------------------------------------- layout
@@ -470,7 +532,7 @@ def layout(c: Classified, template: str) -> Mapped:
         r = apps.get(key)
         if r is None:
             continue
-        refs = _nearest_refs(r, full_rows, c.app_header)
+        refs = _nearest_refs(r, full_rows, c.app_header, c.app_header_table)
         got = align(r, 7, refs, _apps_constraint)
         if got is None:
             continue

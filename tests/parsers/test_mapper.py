@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from parsers.templates.detect import detect_template
 from parsers.templates.labels import APPLICANT_COLUMNS
 from parsers.templates.mapper import classify, layout
@@ -241,3 +243,37 @@ def test_template_from_words_and_year_when_tables_do_not_tell() -> None:
     assert detect_template(c, "", 2020) == "2019"
     assert detect_template(c, "", 2022) == "2021"
     assert detect_template(classify(document("只有文字")), "", 2017) == "freeform"
+
+
+def _seed_as_paragraphs(one_cell_per_line: bool) -> tuple[Any, dict[str, Any]]:
+    """Seed 002 as an HTML page whose tables were typed as paragraphs."""
+    import json
+    from pathlib import Path
+
+    from parsers.model import Paragraph, SourceDocument
+
+    seed = Path("/work/shared/corpus/seeds/002_43e3c9ba6b70e239.txt")
+    truth = json.loads(seed.with_name("002_43e3c9ba6b70e239.truth.json").read_text(encoding="utf-8"))
+    blocks = []
+    for n, line in enumerate(seed.read_text(encoding="utf-8").splitlines(), start=1):
+        cells = [c for c in line.split("\t") if c.strip()]
+        if not cells:
+            continue
+        texts = cells if one_cell_per_line and "\t" in line else ["  ".join(cells)]
+        blocks += [Paragraph(t, {"xpath": f"/html/body/p[{n}]"}) for t in texts]
+    return SourceDocument("html", blocks), truth
+
+
+@pytest.mark.parametrize("one_cell_per_line", [False, True])
+def test_tables_typed_as_paragraphs(one_cell_per_line: bool) -> None:
+    from parsers.templates.mapper import classify_document
+
+    doc, truth = _seed_as_paragraphs(one_cell_per_line)
+    assert doc.tables() == []
+    c = classify_document(doc)
+    mapped = layout(c, detect_template(c, doc.plain_text(), 2023))
+    want = truth["tables"]
+    # blank cells cannot be told apart once typed as paragraphs: compare the stated numbers
+    assert mapped.tables["applications"] == want["applications"]
+    assert mapped.tables["active_disclosure"] == want["active_disclosure"]
+    assert mapped.tables["review_litigation"] == want["review_litigation"]
