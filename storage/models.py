@@ -180,22 +180,20 @@ class Report(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     unit: Mapped[Unit] = relationship(lazy="joined")
-    cells: Mapped[list[Cell]] = relationship(back_populates="report", order_by="Cell.id")
+    cells: Mapped[list[Cell]] = relationship(back_populates="report", order_by="Cell.cell_id")
     checks: Mapped[list[CheckResult]] = relationship(back_populates="report", order_by="CheckResult.id")
 
 
 class Cell(Base):
-    """One table cell of one report version: REPORT_FORMAT cell id, value, provenance."""
+    """One table cell of one report version: REPORT_FORMAT cell id, value, provenance.
+
+    Keyed by (report, cell id): no surrogate id, so bulk loads maintain one index only.
+    """
 
     __tablename__ = "cells"
-    __table_args__ = (
-        UniqueConstraint("report_id", "cell_id", name="uq_cells_report_cell"),
-        Index("ix_cells_cell_id", "cell_id"),
-    )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
-    cell_id: Mapped[str] = mapped_column(String(100))  # e.g. applications/new_received/total
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True)
+    cell_id: Mapped[str] = mapped_column(String(100), primary_key=True)  # e.g. applications/new_received/total
     value: Mapped[Decimal | None] = mapped_column(Numeric(20, 4))  # null = blank/"/"/"无" in the source
     is_decimal: Mapped[bool] = mapped_column(Boolean, default=False)
     provenance: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -2,13 +2,14 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-30 09:03:39.865027
+Create Date: 2026-11-30 09:11:30.308780
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+
 
 revision = "0001"
 down_revision = None
@@ -168,7 +169,6 @@ def upgrade() -> None:
 
     op.create_table(
         "cells",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("report_id", sa.Integer(), nullable=False),
         sa.Column("cell_id", sa.String(length=100), nullable=False),
         sa.Column("value", sa.Numeric(precision=20, scale=4), nullable=True),
@@ -177,12 +177,8 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["report_id"], ["reports.id"], name=op.f("fk_cells_report_id_reports"), ondelete="CASCADE"
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_cells")),
-        sa.UniqueConstraint("report_id", "cell_id", name="uq_cells_report_cell"),
+        sa.PrimaryKeyConstraint("report_id", "cell_id", name=op.f("pk_cells")),
     )
-    with op.batch_alter_table("cells", schema=None) as batch_op:
-        batch_op.create_index("ix_cells_cell_id", ["cell_id"], unique=False)
-
     op.create_table(
         "check_results",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -229,9 +225,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_check_results_report_id"))
 
     op.drop_table("check_results")
-    with op.batch_alter_table("cells", schema=None) as batch_op:
-        batch_op.drop_index("ix_cells_cell_id")
-
     op.drop_table("cells")
     with op.batch_alter_table("reports", schema=None) as batch_op:
         batch_op.drop_index("ix_reports_year_region")

@@ -1,0 +1,167 @@
+"""Bulk loading of many first-version reports at once (imports, benchmarks).
+
+``bulk_insert_reports`` writes reports, cells and check results with PostgreSQL's COPY
+(executemany on SQLite).  It only inserts: a report whose unit and year already has a
+version goes through :meth:`storage.archive.Archive.archive_report` instead, so versions
+and idempotency stay the archive's one way of doing them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from sqlalchemy import select, tuple_
+
+from storage.archive import Archive, ArchiveCounts
+from storage.models import Blob, Cell, CheckResult, Report, utcnow
+from storage.records import cell_value_to_db, flatten_tables, record_digest
+
+REPORT_COLUMNS = (
+    "id", "unit_id", "year", "version", "is_canonical", "agency", "region", "region_code", "template",
+    "published", "blob_sha256", "form", "portal_id", "source_url", "document_url", "fetched_at",
+    "parser_name", "parser_version", "record_sha256", "checks_failed", "reason", "created_at",
+)
+
+
+@dataclass
+class BulkReport:
+    """One report to load: the document's sha256 (its blob stored already) and its record."""
+
+    unit_id: int
+    year: int
+    blob_sha256: str
+    record: dict[str, Any]
+    region_code: str | None = None
+    media_type: str | None = None
+    size: int = 0
+    source: dict[str, Any] = field(default_factory=dict)
+    parser_name: str = "nianbao"
+    parser_version: str | None = None
+    form: str | None = None
+
+
+def _copy_text(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    s = str(value)
+    return s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _number_text(value: Any) -> str:
+    return "\\N" if value is None else repr(value) if isinstance(value, float) else str(value)
+
+
+def _json_text(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    return _copy_text(orjson.dumps(value).decode())
+
+
+def bulk_insert_reports(archive: Archive, items: Sequence[BulkReport]) -> ArchiveCounts:
+    counts = ArchiveCounts()
+    with archive.session() as s:
+        keys = [(i.unit_id, i.year) for i in items]
+        existing = set(
+            s.execute(select(Report.unit_id, Report.year).where(tuple_(Report.unit_id, Report.year).in_(keys))).all()
+        ) if keys else set()
+    fresh = [i for i in items if (i.unit_id, i.year) not in existing]
+    for item in items:
+        if (item.unit_id, item.year) in existing:
+            outcome = archive.archive_report(
+                unit_id=item.unit_id, year=item.year, blob_sha256=item.blob_sha256, record=item.record,
+                parser_name=item.parser_name, parser_version=item.parser_version, form=item.form,
+            )
+            counts.add(outcome.status)
+    if not fresh:
+        return counts
+    dialect = archive.engine.dialect.name
+    now = utcnow()
+    with archive.session() as s:
+        conn = s.connection()
+        if dialect == "postgresql":
+            ids = [r[0] for r in conn.exec_driver_sql(
+                "SELECT nextval(pg_get_serial_sequence('reports', 'id')) FROM generate_series(1, %s)",
+                (len(fresh),)).all()]
+        else:
+            start = (s.scalar(select(Report.id).order_by(Report.id.desc()).limit(1)) or 0) + 1
+            ids = list(range(start, start + len(fresh)))
+        blob_rows: dict[str, dict[str, Any]] = {}
+        report_rows: list[dict[str, Any]] = []
+        cell_rows: list[tuple[Any, ...]] = []
+        stage_rows: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
+        check_rows: list[tuple[Any, ...]] = []
+        for report_id, item in zip(ids, fresh, strict=True):
+            rec = item.record
+            checks = rec.get("checks") or []
+            blob_rows.setdefault(item.blob_sha256, {"sha256": item.blob_sha256, "size": item.size,
+                                                    "media_type": item.media_type, "created_at": now})
+            report_rows.append({
+                "id": report_id, "unit_id": item.unit_id, "year": item.year, "version": 1, "is_canonical": True,
+                "agency": rec.get("agency"), "region": rec.get("region"), "region_code": item.region_code,
+                "template": rec.get("template"), "published": rec.get("published"),
+                "blob_sha256": item.blob_sha256, "form": item.form, "portal_id": item.source.get("portal"),
+                "source_url": item.source.get("url"), "document_url": item.source.get("document_url"),
+                "fetched_at": item.source.get("fetched_at"), "parser_name": item.parser_name,
+                "parser_version": item.parser_version, "record_sha256": record_digest(rec),
+                "checks_failed": len(checks), "reason": "new", "created_at": now,
+            })
+            provenance = rec.get("provenance") or {}
+            flat = flatten_tables(rec.get("tables"))
+            if dialect == "postgresql":
+                for value in flat.values():
+                    cell_value_to_db(value)  # refuses strings and bools as the archive does
+                stage_rows.append((report_id, flat, {k: v for k, v in provenance.items() if k in flat}))
+            else:
+                for cell_id, value in flat.items():
+                    number, is_decimal = cell_value_to_db(value)
+                    cell_rows.append((report_id, cell_id, number, is_decimal, provenance.get(cell_id)))
+            for c in checks:
+                locator = {k: c[k] for k in ("column", "row", "group", "cell") if k in c}
+                check_rows.append((report_id, c.get("rule", "?"), locator, c.get("cells", []), c.get("message", "")))
+        if dialect == "postgresql":
+            from sqlalchemy.dialects import postgresql
+
+            s.execute(postgresql.insert(Blob).values(list(blob_rows.values())).on_conflict_do_nothing())
+            raw = conn.connection.driver_connection
+            with raw.cursor() as cur:
+                with cur.copy(f"COPY reports ({', '.join(REPORT_COLUMNS)}) FROM STDIN") as copy:
+                    copy.write("".join(
+                        "\t".join(_copy_text(row[c]) for c in REPORT_COLUMNS) + "\n" for row in report_rows))
+                with cur.copy("COPY cells (report_id, cell_id, value, is_decimal, provenance) FROM STDIN") as copy:
+                    for rid, flat, prov in stage_rows:
+                        copy.write("".join(
+                            f"{rid}\t{cid}\t{_number_text(v)}\t{'t' if isinstance(v, float) else 'f'}\t"
+                            f"{_json_text(prov.get(cid))}\n"
+                            for cid, v in flat.items()))
+                if check_rows:
+                    with cur.copy("COPY check_results (report_id, rule, locator, cells, message) FROM STDIN") as copy:
+                        copy.write("".join(
+                            f"{r[0]}\t{_copy_text(r[1])}\t{_copy_text(json.dumps(r[2], ensure_ascii=False))}\t"
+                            f"{_copy_text(json.dumps(r[3], ensure_ascii=False))}\t{_copy_text(r[4])}\n"
+                            for r in check_rows))
+        else:
+            from sqlalchemy.dialects import sqlite
+
+            s.execute(sqlite.insert(Blob).values(list(blob_rows.values())).on_conflict_do_nothing())
+            s.execute(Report.__table__.insert(), [
+                {**r, "published": dt.date.fromisoformat(r["published"]) if r["published"] else None}
+                for r in report_rows])
+            s.execute(Cell.__table__.insert(), [
+                {"report_id": r[0], "cell_id": r[1], "value": r[2], "is_decimal": r[3], "provenance": r[4]}
+                for r in cell_rows])
+            if check_rows:
+                s.execute(CheckResult.__table__.insert(), [
+                    {"report_id": r[0], "rule": r[1], "locator": r[2], "cells": r[3], "message": r[4]}
+                    for r in check_rows])
+    for _ in fresh:
+        counts.add("inserted")
+    return counts
