@@ -22,7 +22,15 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from nianbao.errors import UserError
 from spiders.selectors import FAMILIES, FAMILY_DEFAULTS, family_selectors
@@ -91,14 +99,22 @@ class Portal(BaseModel):
                 raise ValueError(f"not a host name: {d!r}")
         return [d.lower() for d in domains]
 
-    @model_validator(mode="after")
-    def _fill(self) -> Portal:
-        unknown = sorted(set(self.selectors) - set(FAMILY_DEFAULTS[self.family]))
+    @field_validator("selectors")
+    @classmethod
+    def _selectors(cls, selectors: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        family = info.data.get("family")
+        if family is None:
+            return selectors
+        unknown = sorted(set(selectors) - set(FAMILY_DEFAULTS[family]))
         if unknown:
             raise ValueError(
-                f"unknown selector(s) {', '.join(unknown)} for family {self.family} "
-                f"(known: {', '.join(sorted(FAMILY_DEFAULTS[self.family]))})"
+                f"unknown selector(s) {', '.join(unknown)} for family {family} "
+                f"(known: {', '.join(sorted(FAMILY_DEFAULTS[family]))})"
             )
+        return selectors
+
+    @model_validator(mode="after")
+    def _fill(self) -> Portal:
         if not self.domains:
             object.__setattr__(self, "domains", sorted({host_of(u) for u in self.start_urls}))
         units = [u if u.region_code else u.model_copy(update={"region_code": self.region_code})

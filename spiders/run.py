@@ -149,6 +149,8 @@ def crawl_in_subprocess(portal_id: str | None, year: int | list[int], *, url: st
     tail = log_path.read_text(encoding="utf-8", errors="replace")[-3000:] if log_path.exists() else ""
     items = [json.loads(line) for line in items_path.read_text(encoding="utf-8").splitlines() if line.strip()] \
         if items_path.exists() else []
+    # originals before their re-issued (更正) versions, older before newer: archive versions in order
+    items.sort(key=lambda i: (bool(i.get("reissue")), i.get("published") or "", i.get("document_url") or ""))
     if summary_path.exists():
         summary = json.loads(summary_path.read_text(encoding="utf-8"))
     else:
