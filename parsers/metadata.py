@@ -32,6 +32,8 @@ _DATE = re.compile(_YEAR + r"年(\d{1,2}|[一二三四五六七八九十]{1,3})�
 _SPACE = re.compile(r"[\s\u3000\u00a0]+")
 _HEADING = re.compile(r"^#+")
 _PERIOD_YEAR = re.compile(r"(\d{4})年1月1日(?:起)?至(?:\d{4}年)?12月31日")
+_NOT_SIGNATURE = re.compile(r"发布|来源|时间|日期|浏览|访问|更新|点击|打印|截至|截止|统计")
+_GENERIC_PLACES = frozenset({"城区", "郊区", "矿区", "新区", "市中区", "市辖区"})
 _TOWN = re.compile(r"^([\u4e00-\u9fff]{2,4}?(?:镇|街道))")
 
 
@@ -99,6 +101,8 @@ def _places_before(text: str, end: int) -> str:
 
 
 def _title_like(t: str) -> bool:
+    if t.startswith("《") and t.endswith("》"):
+        t = t[1:-1]
     return bool(t) and len(t) <= 90 and not re.search(r"[，。；《〈>＞|]|根据|当前位置|首页|来源|发布", t)
 
 
@@ -123,7 +127,7 @@ def find_title(doc: SourceDocument) -> tuple[str | None, int]:
     for i, t in enumerate(paras):
         if not _title_like(t):
             continue
-        title = t
+        title = t[1:-1] if t.startswith("《") and t.endswith("》") else t
         j = i + 1
         while (_TITLE_YEAR.search(title) and not _TITLE_END.search(title) and j < len(paras) and j <= i + 3
                and _title_like(paras[j]) and len(paras[j]) <= 24):
@@ -152,6 +156,8 @@ def agency_and_year(doc: SourceDocument, text: str) -> tuple[str | None, int | N
             year = _cn_number(m.group(1))
             before, after = title[: m.start()], title[m.end() :]
             before = re.sub(r"(关于|发布|公布)$", "", before.strip("《》“”\"'（）()"))
+            if "报告" in before or "政府信息公开" in before:  # "XX局政府信息公开工作年度报告（2023年度）"
+                before = _SUFFIX.sub("", before)
             if before:
                 agency = before
             else:
@@ -164,6 +170,8 @@ def agency_and_year(doc: SourceDocument, text: str) -> tuple[str | None, int | N
             prev = _clean(doc.paragraphs()[ti - 1].text)
             if 2 <= len(prev) <= 40 and not re.search(r"[，。：:；;]", prev):
                 agency = prev
+    if agency is None:
+        agency = signature_agency(doc)
     if year is None:
         m2 = _PERIOD_YEAR.search(_SPACE.sub("", text[:3000]))
         if m2:
@@ -171,9 +179,47 @@ def agency_and_year(doc: SourceDocument, text: str) -> tuple[str | None, int | N
     return agency, year
 
 
+def signature_agency(doc: SourceDocument) -> str | None:
+    """The body named on the line above the closing date, when the title names none."""
+    paras = doc.paragraphs()
+    tail = paras[-15:]
+    for i in range(len(tail) - 1, 0, -1):
+        t = _clean(tail[i].text)
+        if _DATE.search(t) and len(t) <= 45 and not _NOT_SIGNATURE.search(t):
+            body = _DATE.sub("", t) or _clean(tail[i - 1].text)
+            if 2 <= len(body) <= 40 and not re.search(r"[，。：:；;、]", body):
+                return body
+            return None
+    return None
+
+
+def _known_chain(text: str) -> str:
+    names = place_names()
+    i = 0
+    while i < len(text):
+        for length in range(min(12, len(text) - i), 1, -1):
+            if text[i : i + length] in names and text[i : i + length] not in _GENERIC_PLACES:
+                i += length
+                break
+        else:
+            break
+    return text[:i]
+
+
+def _places_inside(agency: str) -> str:
+    """The first chain of known place names inside the agency's name (国家税务总局中卫市税务局 -> 中卫市)."""
+    for i in range(1, len(agency)):
+        chain = _known_chain(agency[i:])
+        if chain:
+            return chain
+    return ""
+
+
 def region_of(agency: str | None, text: str) -> str | None:
     flat = _SPACE.sub("", text)
     place = _leading_places(agency) if agency else ""
+    if not place and agency:
+        place = _places_inside(agency)
     if place:
         best = place
         for m in re.finditer(re.escape(place), flat):
@@ -195,7 +241,7 @@ def published_date(doc: SourceDocument, year: int | None) -> str | None:
     paras: list[Paragraph] = doc.paragraphs()
     for p in reversed(paras[-15:]):
         t = _clean(p.text)
-        if len(t) > 45 or re.search(r"[，。；;]", t):
+        if len(t) > 45 or re.search(r"[，。；;]", t) or _NOT_SIGNATURE.search(t):
             continue
         m = _DATE.search(t)
         if not m:

@@ -194,7 +194,7 @@ def classify(doc: SourceDocument) -> Classified:
                     review_headers.append(r)
                     continue
                 if out.review_row is None and len(r.slots) >= 3 and match_key(label, ACTIVE_ROWS) is None:
-                    out.review_row = r
+                    out.review_row = _join_wrapped_values(infos, r, 15)
                     state = "after_review"
                     continue
             # applications header
@@ -239,6 +239,20 @@ def classify(doc: SourceDocument) -> Classified:
     out.review_header = _header_positions(review_headers, REVIEW_HEADERS, REVIEW_FIELDS, repeat=3)
     out.header_text = "".join(header_texts)
     return out
+
+
+def _join_wrapped_values(infos: list[RowInfo], r: RowInfo, n: int) -> RowInfo:
+    """A data row wrapped onto the next line(s) (5 + 10 values): one row, values in reading order."""
+    if len(r.slots) >= n:
+        return r
+    slots = list(r.slots)
+    for k, nxt in enumerate(infos[r.idx + 1 : r.idx + 3], start=1):
+        if not nxt.slots or nxt.label:
+            break
+        slots += [Slot(1000 * k + s.pos, s.value, s.cell) for s in nxt.slots]
+        if len(slots) == n:
+            return RowInfo(r.idx, r.table, r.row, r.label, r.last_text, slots, irregular=True)
+    return r
 
 
 def _key_from_following(infos: list[RowInfo], r: RowInfo) -> str | None:

@@ -277,3 +277,17 @@ def test_tables_typed_as_paragraphs(one_cell_per_line: bool) -> None:
     assert mapped.tables["applications"] == want["applications"]
     assert mapped.tables["active_disclosure"] == want["active_disclosure"]
     assert mapped.tables["review_litigation"] == want["review_litigation"]
+
+
+def test_review_values_wrapped_onto_a_second_line() -> None:
+    t = table(
+        ["行政复议", "", "", "", "", "行政诉讼"],
+        ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"],
+        ["1", "0", "0", "0", "1"],
+        ["0", "0", "0", "1", "1", "0", "0", "0", "0", "0"],
+    )
+    _, tables, _ = _map(document(t, form="pdf"))
+    review = tables["review_litigation"]
+    assert review["reconsideration"]["total"] == 1
+    assert review["litigation_direct"] == {"upheld": 0, "corrected": 0, "other": 0, "pending": 1, "total": 1}
+    assert review["litigation_after_reconsideration"]["total"] == 0

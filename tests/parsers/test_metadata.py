@@ -46,3 +46,17 @@ def test_published_date_from_the_signature_line() -> None:
     # a date inside a sentence is not a signature; no signature -> null
     assert _meta("某县民政局2023年政府信息公开工作年度报告", "本报告统计数据从2023年1月1日至2023年12月31日。")[
         "published"] is None
+
+
+def test_more_title_shapes_and_fallbacks() -> None:
+    assert _meta("《中卫市教育局2023年政府信息公开工作年度报告》", "正文。")["agency"] == "中卫市教育局"
+    m = _meta("中卫市教育局政府信息公开工作年度报告（2023年度）", "正文。")
+    assert (m["agency"], m["year"]) == ("中卫市教育局", 2023)
+    # the title names no body: the signature line does
+    m = _meta("2023年政府信息公开工作年度报告", "正文。", "中卫市教育局", "2024年1月20日")
+    assert (m["agency"], m["region"], m["published"]) == ("中卫市教育局", "中卫市", "2024-01-20")
+    # a place inside the name
+    assert _meta("国家税务总局中卫市税务局2023年政府信息公开工作年度报告", "正文。")["region"] == "中卫市"
+    # page furniture with a date is not the signature
+    assert _meta("中卫市教育局2023年政府信息公开工作年度报告", "正文。", "发布日期：2024年1月20日")[
+        "published"] is None
