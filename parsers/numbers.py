@@ -22,6 +22,10 @@ NULL_MARKS = frozenset(
 )
 _NUMBER = re.compile(r"^([+-]?)(\d+(?:\.\d+)?|\d{1,3}(?:,\d{3})+(?:\.\d+)?)(?:件|项|个|条|次|人|万元|元)?$")
 _SPACES = re.compile(r"\s+")
+# zero written as a CJK character, and OCR's usual misreadings inside an otherwise numeric cell
+_ZERO_WORDS = frozenset({"〇", "○", "零", "O", "o"})
+_OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "〇": "0", "○": "0", "l": "1", "I": "1"})
+_OCR_NUMBER = re.compile(r"^[\dOo〇○lI]{2,12}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +43,10 @@ def normalize_cell_text(text: str) -> str:
 def to_number(text: str) -> Number | None:
     """The number a whole cell holds, or None when the cell is not just a number."""
     s = _SPACES.sub("", normalize_cell_text(text))
+    if s in _ZERO_WORDS:
+        return 0
+    if _OCR_NUMBER.match(s) and any(ch.isdigit() for ch in s):
+        s = s.translate(_OCR_DIGITS)
     m = _NUMBER.match(s)
     if not m:
         return None

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
 
 from parsers.readers import FORMS
-
-_ROW_NAMES = {
-    "new_received": "一、本年新收", "carried_over": "二、上年结转", "disclosed": "(一)予以公开",
-    "partially_disclosed": "(二)部分公开", "total": "(七)总计", "carried_to_next_year": "四、结转下年度",
-}
 
 
 def _fmt(v: Any) -> str:
@@ -34,7 +32,7 @@ def summary(record: dict[str, Any], form: str, version: str) -> str:
     tables = record.get("tables") or {}
     active = tables.get("active_disclosure") or {}
     if active:
-        out += ["", "主动公开 (active_disclosure)"]
+        out += ["", "active_disclosure (主动公开)"]
         for key, val in active.items():
             if isinstance(val, dict):
                 out.append(f"  {key:<32}" + "  ".join(f"{k}={_fmt(v)}" for k, v in val.items()))
@@ -44,22 +42,43 @@ def summary(record: dict[str, Any], form: str, version: str) -> str:
     if apps:
         cols = ["natural_person", "commercial_enterprise", "research_institution", "social_welfare_org",
                 "legal_service_org", "other_org", "total"]
-        out += ["", "依申请 (applications)      自然人  商业  科研  公益  法律  其他  总计"]
+        out += ["", "applications (收到和处理申请)".ljust(36) + "".join(f"{h:>9}" for h in
+                     ("natural", "company", "research", "welfare", "legal", "other", "total"))]
         for key, row in apps.items():
-            name = _ROW_NAMES.get(key, key)
-            out.append(f"  {name:<34}" + "".join(f"{_fmt(row.get(c)):>6}" for c in cols))
+            out.append(f"  {key:<34}" + "".join(f"{_fmt(row.get(c)):>9}" for c in cols))
     review = tables.get("review_litigation") or {}
     if review:
-        out += ["", "复议诉讼 (review_litigation)   维持  纠正  其他  未结  总计"]
+        fields = ("upheld", "corrected", "other", "pending", "total")
+        out += ["", "review_litigation (复议诉讼)".ljust(36) + "".join(f"{h:>10}" for h in fields)]
         for key, row in review.items():
-            out.append(f"  {key:<34}" + "".join(f"{_fmt(row.get(f)):>6}" for f in
-                                                   ("upheld", "corrected", "other", "pending", "total")))
+            out.append(f"  {key:<34}" + "".join(f"{_fmt(row.get(f)):>10}" for f in fields))
     checks = record.get("checks") or []
     out += ["", f"checks: {len(checks)} failed" if checks else "checks: all hold"]
     for c in checks:
         where = c.get("column") or c.get("row") or c.get("group") or c.get("cell") or ""
         out.append(f"  {c['rule']} [{where}] {c['message']}")
     return "\n".join(out)
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise ParseError("timeout") when the block runs longer than ``seconds`` (main thread, POSIX)."""
+    from parsers.model import ParseError
+
+    if seconds <= 0 or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expired(signum: int, frame: Any) -> None:
+        raise ParseError("timeout", f"parsing took longer than {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @click.command(
@@ -73,11 +92,14 @@ def summary(record: dict[str, Any], form: str, version: str) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the record as one JSON object.")
 @click.option("--format", "fmt", type=click.Choice(["auto", *FORMS]), default="auto", show_default=True,
               help="Read the file as this form instead of detecting it.")
-def command(file: str, as_json: bool, fmt: str) -> None:
+@click.option("--timeout", type=click.FloatRange(min=0), default=300, show_default=True,
+              help="Give up (error class 'timeout') after this many seconds; 0 = no limit.")
+def command(file: str, as_json: bool, fmt: str, timeout: float) -> None:
     import parsers
 
     try:
-        result = parsers.parse_file(file, fmt=fmt)
+        with time_limit(timeout):
+            result = parsers.parse_file(file, fmt=fmt)
     except parsers.ParseError as exc:
         if as_json:
             click.echo(json.dumps(exc.to_json(), ensure_ascii=False))
