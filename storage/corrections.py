@@ -81,6 +81,7 @@ def record_correction(
         correction = Correction(report_id=report_id, cell_id=cell_id, value=number, author=author, reason=reason)
         s.add(correction)
         s.flush()
+        s.refresh(correction)  # the stored values, as every later read returns them
         return correction_row(correction)
 
 
