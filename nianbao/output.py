@@ -64,13 +64,13 @@ def emit(
     if not rows:
         out.write("(none)\n")
         return
-    cells = [[_text(r.get(c)) for c in columns] for r in rows]
-    widths = [max(_width(c), *(_width(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    grid = [[_text(r.get(c)) for c in columns] for r in rows]
+    widths = [max(_width(c), *(_width(row[i]) for row in grid)) for i, c in enumerate(columns)]
 
     def line(values: Sequence[str]) -> str:
         return "  ".join(v + " " * (w - _width(v)) for v, w in zip(values, widths, strict=True)).rstrip()
 
     out.write(line(columns) + "\n")
     out.write("  ".join("-" * w for w in widths) + "\n")
-    for row in cells:
-        out.write(line(row) + "\n")
+    for values in grid:
+        out.write(line(values) + "\n")

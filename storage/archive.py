@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -85,14 +85,12 @@ def _insert_ignore(session: Session, model: type, values: dict[str, Any], key: s
     """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        stmt = postgresql.insert(model).values(**values).on_conflict_do_nothing(index_elements=[key])
+        session.execute(postgresql.insert(model).values(**values).on_conflict_do_nothing(index_elements=[key]))
     elif dialect == "sqlite":
-        stmt = sqlite.insert(model).values(**values).on_conflict_do_nothing(index_elements=[key])
+        session.execute(sqlite.insert(model).values(**values).on_conflict_do_nothing(index_elements=[key]))
     else:  # pragma: no cover - other databases are not supported
         if session.get(model, values[key]) is None:
             session.add(model(**values))
-        return
-    session.execute(stmt)
 
 
 def _as_date(value: dt.date | str | None) -> dt.date | None:
@@ -428,7 +426,7 @@ class Archive:
                 }
             )
         if cell_rows:
-            s.execute(Cell.__table__.insert(), cell_rows)
+            s.execute(insert(Cell), cell_rows)
         check_rows = [
             {
                 "report_id": report.id,
@@ -440,7 +438,7 @@ class Archive:
             for c in checks
         ]
         if check_rows:
-            s.execute(CheckResult.__table__.insert(), check_rows)
+            s.execute(insert(CheckResult), check_rows)
         return ArchiveOutcome("inserted" if reason == "new" else "new_version", report.id, version, unit_id)
 
     # ------------------------------------------------------------------ reading back

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import select, tuple_
+from sqlalchemy import insert, select, tuple_
 
 from storage.archive import Archive, ArchiveCounts
 from storage.models import Blob, Cell, CheckResult, Report, utcnow
@@ -132,6 +132,7 @@ def bulk_insert_reports(archive: Archive, items: Sequence[BulkReport]) -> Archiv
 
             s.execute(postgresql.insert(Blob).values(list(blob_rows.values())).on_conflict_do_nothing())
             raw = conn.connection.driver_connection
+            assert raw is not None
             with raw.cursor() as cur:
                 with cur.copy(f"COPY reports ({', '.join(REPORT_COLUMNS)}) FROM STDIN") as copy:
                     copy.write("".join(
@@ -152,14 +153,14 @@ def bulk_insert_reports(archive: Archive, items: Sequence[BulkReport]) -> Archiv
             from sqlalchemy.dialects import sqlite
 
             s.execute(sqlite.insert(Blob).values(list(blob_rows.values())).on_conflict_do_nothing())
-            s.execute(Report.__table__.insert(), [
+            s.execute(insert(Report), [
                 {**r, "published": dt.date.fromisoformat(r["published"]) if r["published"] else None}
                 for r in report_rows])
-            s.execute(Cell.__table__.insert(), [
+            s.execute(insert(Cell), [
                 {"report_id": r[0], "cell_id": r[1], "value": r[2], "is_decimal": r[3], "provenance": r[4]}
                 for r in cell_rows])
             if check_rows:
-                s.execute(CheckResult.__table__.insert(), [
+                s.execute(insert(CheckResult), [
                     {"report_id": r[0], "rule": r[1], "locator": r[2], "cells": r[3], "message": r[4]}
                     for r in check_rows])
     for _ in fresh:

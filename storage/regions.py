@@ -72,7 +72,7 @@ def region_by_code(code: str) -> Region | None:
     import cpca
 
     code = code[:6]
-    names = []
+    names: list[str] = []
     for part in (code[:2] + "0000", code[:4] + "00", code):
         name = cpca.adcode_name(part)
         if name and (not names or names[-1] != name):
