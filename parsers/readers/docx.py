@@ -47,7 +47,9 @@ def document_xml(data: bytes) -> bytes:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
-        raise ParseError("corrupt_docx", "the file is not a valid DOCX (not a zip archive, or truncated)") from None
+        raise ParseError(
+            "corrupt_docx", "the file is not a valid DOCX (not a zip archive, or truncated)"
+        ) from None
     with zf:
         infos = zf.infolist()
         total = sum(i.file_size for i in infos)
@@ -58,7 +60,9 @@ def document_xml(data: bytes) -> bytes:
         except KeyError:
             if any(i.filename == "EncryptionInfo" for i in infos):
                 raise ParseError("encrypted_docx", "the DOCX is password-protected") from None
-            raise ParseError("corrupt_docx", "the zip has no word/document.xml: not a Word document") from None
+            raise ParseError(
+                "corrupt_docx", "the zip has no word/document.xml: not a Word document"
+            ) from None
         if info.file_size > MAX_DOCUMENT_XML or (
             info.file_size > 4 * 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1)
         ):

@@ -71,7 +71,10 @@ def read(data: bytes) -> SourceDocument:
     if not data.strip():
         raise ParseError("empty_file", "the HTML file is empty")
     if len(data) > MAX_BYTES:
-        raise ParseError("too_large", f"the HTML page is {len(data) // 1_000_000} MB, more than {MAX_BYTES // 1_000_000} MB")
+        raise ParseError(
+            "too_large",
+            f"the HTML page is {len(data) // 1_000_000} MB, more than {MAX_BYTES // 1_000_000} MB",
+        )
     text = decode(data)
     # lxml refuses str input that carries an XML encoding declaration
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
@@ -86,7 +89,9 @@ def read(data: bytes) -> SourceDocument:
     body = root.find("body")
     walker.container(body if body is not None else root)
     blocks = walker.blocks
-    doc = SourceDocument(form="html", blocks=blocks, meta={"title": page_title, "encoding_declared": _declared(data)})
+    doc = SourceDocument(
+        form="html", blocks=blocks, meta={"title": page_title, "encoding_declared": _declared(data)}
+    )
     if not doc.tables():
         _raise_if_error_page(page_title, doc)
     return doc
@@ -245,6 +250,8 @@ def _data_table(table: Any, tree: Any) -> Table:
                 raise ParseError("too_large", "an HTML table has more than 200000 cells")
             col += colspan
         row_xpath = tree.getpath(tr)
-        row_cells = [grid.pop((r, c), None) or SourceCell("", {"xpath": row_xpath}) for c in range(widths.get(r, 0))]
+        row_cells = [
+            grid.pop((r, c), None) or SourceCell("", {"xpath": row_xpath}) for c in range(widths.get(r, 0))
+        ]
         out_rows.append(SourceRow(row_cells, {"xpath": tree.getpath(tr)}))
     return Table(out_rows, {"xpath": tree.getpath(table)})

@@ -42,7 +42,9 @@ def read(data: bytes) -> SourceDocument:
     if not data:
         raise ParseError("empty_file", "the PDF file is empty")
     if len(data) > MAX_BYTES:
-        raise ParseError("too_large", f"the PDF is {len(data) // 1_000_000} MB, more than {MAX_BYTES // 1_000_000} MB")
+        raise ParseError(
+            "too_large", f"the PDF is {len(data) // 1_000_000} MB, more than {MAX_BYTES // 1_000_000} MB"
+        )
     if b"%PDF-" not in data[:1024]:
         raise ParseError("not_pdf", "the file does not start like a PDF (no %PDF- header)")
     pdf = _open(data)
@@ -82,7 +84,9 @@ def _open(data: bytes) -> pdfium.PdfDocument:
         message = str(exc)
         if "password" in message.lower():
             raise ParseError("encrypted_pdf", "the PDF is encrypted and needs a password") from None
-        raise ParseError("corrupt_pdf", f"the PDF cannot be opened ({message}): truncated or damaged") from None
+        raise ParseError(
+            "corrupt_pdf", f"the PDF cannot be opened ({message}): truncated or damaged"
+        ) from None
 
 
 def _page_text(pdf: pdfium.PdfDocument, index: int) -> str:
@@ -174,7 +178,9 @@ def _paragraphs(text_lines: list[list[Char]], page_no: int) -> list[tuple[float,
 
 def _paragraph(group: list[list[Char]], page_no: int) -> tuple[float, Block]:
     chars = [ch for ln in group for ch in ln]
-    return group[0][0].top, Paragraph("".join(line_text(ln) for ln in group), {"page": page_no, "bbox": bbox(chars)})
+    return group[0][0].top, Paragraph(
+        "".join(line_text(ln) for ln in group), {"page": page_no, "bbox": bbox(chars)}
+    )
 
 
 def _cell_text(chars: list[Char]) -> str:
@@ -200,7 +206,12 @@ def _grid_table(grid: Grid, page_no: int) -> Table:
                     spanned=not origin,
                 )
             )
-        row_box = [round(grid.xs[0], 2), round(grid.ys[r], 2), round(grid.xs[-1], 2), round(grid.ys[r + 1], 2)]
+        row_box = [
+            round(grid.xs[0], 2),
+            round(grid.ys[r], 2),
+            round(grid.xs[-1], 2),
+            round(grid.ys[r + 1], 2),
+        ]
         rows.append(SourceRow(cells, {"page": page_no, "bbox": row_box}))
     table = Table(rows, {"page": page_no, "bbox": [round(v, 2) for v in grid.bbox]})
     table.prov["columns"] = [round(x, 1) for x in grid.xs]
@@ -219,7 +230,12 @@ def _stream_blocks(text_lines: list[list[Char]], page_no: int) -> list[tuple[flo
         nonlocal table_rows
         if table_rows:
             boxes = [r.prov["bbox"] for r in table_rows]
-            box = [min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes)]
+            box = [
+                min(b[0] for b in boxes),
+                min(b[1] for b in boxes),
+                max(b[2] for b in boxes),
+                max(b[3] for b in boxes),
+            ]
             out.append((table_top, Table(table_rows, {"page": page_no, "bbox": box, "ruled": False})))
             table_rows = []
 
@@ -271,8 +287,10 @@ def _carry_labels(prev: Table, cont: Table) -> None:
     if len(last.cells) != len(first.cells):
         return
     filled = [c.text for c in first.cells]
-    if any(filled) and all(not t or not _NUMBER.match(t) for t in filled) and any(
-        _NUMBER.match(c.text) for c in last.cells if c.text
+    if (
+        any(filled)
+        and all(not t or not _NUMBER.match(t) for t in filled)
+        and any(_NUMBER.match(c.text) for c in last.cells if c.text)
     ):
         # the tail of a row split by the page break
         for cell, tail in zip(last.cells, first.cells, strict=True):

@@ -142,11 +142,18 @@ def _covered(lines: list[Segment], pos: float, a: float, b: float) -> bool:
     return got >= need
 
 
+def _separates(lines: list[Segment], pos: float, edges: list[float]) -> bool:
+    return any(_covered(lines, pos, a, b) for a, b in zip(edges, edges[1:], strict=False))
+
+
 def _grid(hs: list[Segment], vs: list[Segment]) -> Grid | None:
     xs = _cluster([v.pos for v in vs], SNAP)
     ys = _cluster([h.pos for h in hs], SNAP)
     if len(xs) < 2 or len(ys) < 2:
         return None
+    # an inner edge that separates no two cells is noise (a stroke taken for a rule): drop it
+    xs = [xs[0]] + [x for x in xs[1:-1] if _separates(vs, x, ys)] + [xs[-1]]
+    ys = [ys[0]] + [y for y in ys[1:-1] if _separates(hs, y, xs)] + [ys[-1]]
     nrows, ncols = len(ys) - 1, len(xs) - 1
     if nrows * ncols > 20_000:
         return None

@@ -137,7 +137,12 @@ def lines(chars: list[Char]) -> list[list[Char]]:
 
 def _is_cjk(ch: str) -> bool:
     code = ord(ch)
-    return 0x2E80 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF or 0xFF00 <= code <= 0xFFEF or 0x3000 <= code <= 0x303F
+    return (
+        0x2E80 <= code <= 0x9FFF
+        or 0xF900 <= code <= 0xFAFF
+        or 0xFF00 <= code <= 0xFFEF
+        or 0x3000 <= code <= 0x303F
+    )
 
 
 def line_text(line: list[Char]) -> str:
@@ -146,7 +151,7 @@ def line_text(line: list[Char]) -> str:
     for ch in line:
         if prev is not None:
             gap = ch.x0 - prev.x1
-            if gap > 0.25 * max(ch.size, 1) and not (_is_cjk(prev.text) or _is_cjk(ch.text)):
+            if gap > 0.25 * max(ch.size, 1) and not (_is_cjk(prev.text[-1]) or _is_cjk(ch.text[0])):
                 parts.append(" ")
         parts.append(ch.text)
         prev = ch
