@@ -215,7 +215,8 @@ def check_narrative(record: dict[str, Any], text: str | None = None, **_: Any) -
                 continue
             also = None if old is None else sum(new) + sum(old)  # some count last year's carry-over in
             report(f"applications/new_received/{cols[0]}", n, sum(new), m.group(0), also=also)
-        if _NONE_RECEIVED.search(clause) and not _other_year(clause, year) and "申请人" not in clause:
+        if _NONE_RECEIVED.search(clause) and not _other_year(clause, year) and not re.search(
+                r"申请人|复议|诉讼|投诉|举报|引起|引发|收费|费用", clause):
             report("applications/new_received/total", 0, _get(record, "applications/new_received/total"),
                    _NONE_RECEIVED.search(clause).group(0))  # type: ignore[union-attr]
         for m in _CARRIED.finditer(clause):

@@ -121,3 +121,11 @@ def test_cli_summary_error_is_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr.strip().count("\n") == 0 and "empty_file" in result.stderr
+
+
+def test_cli_time_limit_raises_a_timeout_error() -> None:
+    from nianbao.commands.parse import time_limit
+
+    with pytest.raises(parsers.ParseError) as err, time_limit(0.05):
+        time.sleep(2)
+    assert err.value.error == "timeout"

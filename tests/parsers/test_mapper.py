@@ -291,3 +291,13 @@ def test_review_values_wrapped_onto_a_second_line() -> None:
     assert review["reconsideration"]["total"] == 1
     assert review["litigation_direct"] == {"upheld": 0, "corrected": 0, "other": 0, "pending": 1, "total": 1}
     assert review["litigation_after_reconsideration"]["total"] == 0
+
+
+def test_review_row_found_when_its_header_is_lost() -> None:
+    t = table(
+        ["四、结转下年度继续办理", "0", "0", "0", "0", "0", "0", "0"],
+        ["0", "0", "0", "1", "1", "2", "0", "0", "0", "2", "0", "0", "0", "0", "0"],
+    )
+    _, tables, _ = _map(document(t))
+    assert tables["review_litigation"]["reconsideration"]["pending"] == 1
+    assert tables["review_litigation"]["litigation_direct"]["total"] == 2
