@@ -31,6 +31,8 @@ _SUFFIX = re.compile(r"(?:政府信息公开|政务公开|信息公开|政府信
 _DATE = re.compile(_YEAR + r"年(\d{1,2}|[一二三四五六七八九十]{1,3})月(\d{1,2}|[一二三四五六七八九十]{1,3})日$")
 _SPACE = re.compile(r"[\s\u3000\u00a0]+")
 _HEADING = re.compile(r"^#+")
+_DOTTED_DATE = re.compile(r"^(\d{4})[-./](\d{1,2})[-./](\d{1,2})$")
+_ANY_YEAR = re.compile(r"(20[0-4]\d)年度?")
 _PERIOD_YEAR = re.compile(r"(\d{4})年1月1日(?:起)?至(?:\d{4}年)?12月31日")
 _NOT_SIGNATURE = re.compile(r"发布|来源|时间|日期|浏览|访问|更新|点击|打印|截至|截止|统计")
 _GENERIC_PLACES = frozenset({"城区", "郊区", "矿区", "新区", "市中区", "市辖区"})
@@ -173,9 +175,14 @@ def agency_and_year(doc: SourceDocument, text: str) -> tuple[str | None, int | N
     if agency is None:
         agency = signature_agency(doc)
     if year is None:
-        m2 = _PERIOD_YEAR.search(_SPACE.sub("", text[:3000]))
+        head = _SPACE.sub("", text[:3000])
+        m2 = _PERIOD_YEAR.search(head)
         if m2:
             year = int(m2.group(1))
+        else:  # the year the opening text names most often
+            years = [int(y) for y in _ANY_YEAR.findall(head)]
+            if years:
+                year = max(set(years), key=lambda y: (years.count(y), -y))
     return agency, year
 
 
@@ -243,7 +250,7 @@ def published_date(doc: SourceDocument, year: int | None) -> str | None:
         t = _clean(p.text)
         if len(t) > 45 or re.search(r"[，。；;]", t) or _NOT_SIGNATURE.search(t):
             continue
-        m = _DATE.search(t)
+        m = _DATE.search(t) or _DOTTED_DATE.match(t)
         if not m:
             continue
         try:

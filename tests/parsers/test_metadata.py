@@ -60,3 +60,8 @@ def test_more_title_shapes_and_fallbacks() -> None:
     # page furniture with a date is not the signature
     assert _meta("中卫市教育局2023年政府信息公开工作年度报告", "正文。", "发布日期：2024年1月20日")[
         "published"] is None
+
+
+def test_year_without_a_title_year_and_dotted_signature_date() -> None:
+    m = _meta("某局政府信息公开工作年度报告", "2022年，我局认真贯彻《条例》。", "2022年共收到申请1件。", "某局", "2023.1.30")
+    assert (m["year"], m["published"]) == (2022, "2023-01-30")
