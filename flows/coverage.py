@@ -11,7 +11,7 @@
 =============  ===============================================================================
 
 Which units: those of the registry entries crawled and every unit of the same area (or
-portal) that published a report for an earlier year.  The rows are stored as
+portal) that published a report for that year or an earlier one.  The rows are stored as
 :class:`storage.models.Coverage` under the run's :class:`~storage.models.CrawlRun` and shown
 as a markdown table (a Prefect artifact) and a terminal table.
 """
@@ -95,10 +95,11 @@ def units_in_scope(
     regions: Sequence[str] | None = None,
     portals: Sequence[str] | None = None,
 ) -> list[Unit]:
-    """The registry's units plus every unit of the asked area that published in an earlier year."""
+    """The registry's units plus every unit of the asked area (or portals) that published a report
+    for this year or an earlier one (a unit found on a portal counts even if the registry lacks it)."""
     ids = set(registry_unit_ids)
     with archive.session() as s:
-        earlier = select(Unit).join(Report, Report.unit_id == Unit.id).where(Report.year < year).distinct()
+        earlier = select(Unit).join(Report, Report.unit_id == Unit.id).where(Report.year <= year).distinct()
         for unit in s.scalars(earlier):
             if portals and unit.portal_id not in portals:
                 continue

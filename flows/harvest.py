@@ -62,6 +62,7 @@ def _run_name() -> str:
 
 
 def _crawl_outcome(portal_id: str, future: PrefectFuture[CrawlReport]) -> CrawlReport:
+    future.wait()
     state = future.state
     if state.is_completed():
         return future.result()
@@ -106,6 +107,7 @@ def run_harvest(
     statuses: Counter[str] = Counter()
 
     def document_done(future: PrefectFuture[IngestResult], portal_id: str) -> None:
+        future.wait()
         state = future.state
         if state.is_completed():
             status = "unchanged" if state.name == "Cached" else future.result().status

@@ -30,9 +30,10 @@ def recrawl(
     year: int | None = None,
     concurrency: int = 4,
     crawl_retries: int | None = None,
+    fast: bool = False,
 ) -> dict[str, Any]:
     """Re-crawl the portals of one region (行政区划代码) or one portal for ``year``, re-downloading."""
     if not region and not portal:
         raise UserError("recrawl needs a region (行政区划代码) or a portal id")
     return run_harvest("recrawl", year, [region] if region else None, [portal] if portal else None,
-                       force=True, concurrency=concurrency, crawl_retries=crawl_retries)
+                       force=True, concurrency=concurrency, crawl_retries=crawl_retries, fast=fast)

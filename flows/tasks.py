@@ -111,6 +111,8 @@ def _retry_transient(task: Any, task_run: Any, state: Any) -> bool:
 
 def _summary_error(summary: dict[str, Any]) -> str:
     cls, msg = summary.get("error_class"), summary.get("error_message")
+    if cls and msg and str(cls) in str(msg):
+        return str(msg)
     return ": ".join(str(p) for p in (cls, msg) if p) or str(summary.get("outcome", "failed"))
 
 
