@@ -116,10 +116,10 @@ class ReportSpider(scrapy.Spider):
         return cls(url, callback=self.parse_list, errback=self.on_error, meta=meta, **kwargs)
 
     def entry_request(self, entry: Entry, *, article_url: str | None = None, year: int | None = None,
-                      reissue: bool = False) -> Request:
+                      reissue: bool = False, list_url: str | None = None) -> Request:
         kind = "document" if document_extension(entry.url) else "article"
         meta = {"nianbao_kind": kind, "nianbao_entry": {**asdict(entry), "year": year, "reissue": reissue,
-                                                        "article_url": article_url}}
+                                                        "article_url": article_url, "list_url": list_url}}
         callback = self.parse_document if kind == "document" else self.parse_article
         return Request(entry.url, callback=callback, errback=self.on_error, meta=meta)
 
@@ -151,7 +151,7 @@ class ReportSpider(scrapy.Spider):
             self.scouted.append({**asdict(entry), "year": match.year, "reissue": match.reissue})
             return
         yield self.entry_request(entry, article_url=response.url if document_extension(entry.url) else None,
-                                 year=match.year, reissue=match.reissue)
+                                 year=match.year, reissue=match.reissue, list_url=response.url)
 
     def parse_article(self, response: Response) -> Iterator[Any]:
         """An article page: its report attachments, or the page itself if the report is inline."""
@@ -203,7 +203,10 @@ class ReportSpider(scrapy.Spider):
         item = ReportItem(
             portal=self.portal.id, unit=unit.name,
             region_code=None if unit.region_code in (None, "000000") else unit.region_code, year=entry["year"],
-            title=entry["title"], url=entry.get("article_url") or response.url, document_url=document_url,
+            title=entry["title"], document_url=document_url,
+            # the page that announced it: the article, or the list page for a direct link
+            url=entry.get("article_url") or (entry.get("list_url") if document_url == response.url and
+                                             form != "html" else None) or response.url,
             published=entry.get("published"), reissue=bool(entry.get("reissue")), form=form,
             unchanged=unchanged, error_class=meta.get("nianbao_error_class"),
         )
