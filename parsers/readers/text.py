@@ -21,9 +21,14 @@ _LAYOUT_SPLIT = re.compile(r" {2,}|\u3000+")
 
 
 def decode(data: bytes) -> str:
-    """Text bytes as str: UTF-8 (with or without BOM), else GB18030, else detected."""
+    """Text bytes as str: UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030, else detected."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise ParseError("unknown_format", "the file claims to be UTF-16 text but is not") from None
     for enc in ("utf-8", "gb18030"):
         try:
             return data.decode(enc)

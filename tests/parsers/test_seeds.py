@@ -92,3 +92,12 @@ def test_scorer_reports_every_seed_exact() -> None:
     )
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert proc.stdout.strip().splitlines()[-1] == f"{len(SEED_FILES)} passed, 0 failed"
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-16", "utf-8-sig"])
+def test_text_in_other_encodings(encoding: str) -> None:
+    seed = SEED_FILES[1]
+    data = seed.read_text(encoding="utf-8").encode(encoding)
+    record = parsers.parse_bytes(data).record
+    assert record["agency"] == _truth(seed)["agency"]
+    assert _cells(record["tables"]) == _cells(_truth(seed)["tables"])
