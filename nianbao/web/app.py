@@ -9,6 +9,7 @@ parameter a 422 with a message (an HTML page for pages, JSON for the API).
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -56,6 +57,15 @@ def create_app(settings: Settings | None = None, *, archive: Archive | None = No
 
     app.include_router(api_router)
     app.include_router(pages_router)
+
+    @app.middleware("http")
+    async def drop_empty_form_fields(request: Request, call_next: Any) -> Response:
+        # an HTML form sends its empty fields as ``year=&level=``: on pages they mean "no filter"
+        if not request.url.path.startswith("/api/") and request.scope.get("query_string"):
+            pairs = parse_qsl(request.scope["query_string"].decode("latin-1"), keep_blank_values=True)
+            request.scope["query_string"] = urlencode([(k, v) for k, v in pairs if v.strip()]).encode("latin-1")
+        response: Response = await call_next(request)
+        return response
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
