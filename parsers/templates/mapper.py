@@ -107,6 +107,8 @@ def _row_info(idx: int, tindex: int, row: SourceRow) -> RowInfo:
     slots: list[Slot] = []
     irregular = False
     for pos, cell in enumerate(row.cells):
+        if not isinstance(cell.text, str):
+            cell.text = ""  # a reader's None for a merged-away cell
         cv = read_cell(cell.text)
         if cv.kind in ("num", "null"):
             if not cell.spanned:
@@ -465,18 +467,14 @@ def align(r: RowInfo, n: int, refs: Sequence[list[float]], constraint: Constrain
             if len(ref) == n and all(p in at for p in ref):
                 return [at[p] for p in ref]
         return list(slots[-n:]) if extra == "last" else list(slots[:n])
-    if 2 * len(slots) <= n:
-        split = _split_run(slots, n, constraint)
-        if split is not None:
-            return split
+    split = _split_run(slots, n, constraint)  # only when exactly one split satisfies the row's sums
+    if split is not None:
+        return split
     if not r.irregular:
         for ref in refs:
             got = _by_reference(r, n, ref)
             if got is not None:
                 return got
-    split = _split_run(slots, n, constraint)
-    if split is not None:
-        return split
     return _by_constraint(r, n, constraint)
 
 

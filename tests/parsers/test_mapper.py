@@ -301,3 +301,15 @@ def test_review_row_found_when_its_header_is_lost() -> None:
     _, tables, _ = _map(document(t))
     assert tables["review_litigation"]["reconsideration"]["pending"] == 1
     assert tables["review_litigation"]["litigation_direct"]["total"] == 2
+
+
+def test_two_cells_run_together_among_separate_ones() -> None:
+    t = table(
+        "一、本年新收政府信息公开申请数量\t713\t0\t0\t0\t0\t74",  # 71 and 3 run together
+        "(七) 总计\t\t12\t0\t0\t0\t0\t12",  # blank 自然人 and a real 12: no split fits, so aligned
+        "四、结转下年度继续办理\t1\t0\t0\t0\t0\t0\t1",
+    )
+    _, tables, _ = _map(document(t, form="text"))
+    apps = tables["applications"]
+    assert apps["new_received"]["natural_person"] == 71 and apps["new_received"]["commercial_enterprise"] == 3
+    assert apps["total"]["natural_person"] is None and apps["total"]["commercial_enterprise"] == 12
