@@ -22,7 +22,7 @@ _IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"I
 _HTML_START = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|meta|title|table|div|p|span|style|script)[\s>/]",
                          re.IGNORECASE)
 _ERROR_WORDS = re.compile(
-    r"404|403|500|502|503|not\s*found|forbidden|access\s*denied|页面不存在|页面未找到|找不到|无法访问|访问被拒绝|"
+    r"(?<!\d)(?:404|403|500|502|503)(?!\d)|not\s*found|forbidden|access\s*denied|页面不存在|页面未找到|找不到|无法访问|访问被拒绝|"
     r"拒绝访问|系统繁忙|服务器错误|出错了|验证码|安全验证|请开启JavaScript|error", re.IGNORECASE)
 _REPORT_WORDS = ("年度报告", "政府信息公开", "政务公开", "依申请公开")
 _TAGS = re.compile(r"<script.*?</script>|<style.*?</style>|<[^>]+>", re.IGNORECASE | re.DOTALL)
@@ -50,6 +50,10 @@ def detect_form(data: bytes) -> str:
             raise ParseError("corrupt_docx", "the file is a damaged ZIP archive") from None
         if "word/document.xml" in names:
             return "docx"
+        if "OFD.xml" in names:
+            raise ParseError("unknown_format", "the file is an OFD document; OFD is not supported (ask for PDF)")
+        if any(n.startswith("xl/") for n in names):
+            raise ParseError("unknown_format", "the file is an Excel workbook, not a report document")
         raise ParseError("unknown_format", "the file is a ZIP archive but not a Word (DOCX) document")
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         if _ole_is_word(data):
@@ -62,7 +66,7 @@ def detect_form(data: bytes) -> str:
     sample = data[:65536]
     if sample.count(b"\x00") > len(sample) // 100 + 1 and not _utf16_text(sample):
         raise ParseError("unknown_format", "the file is binary data of no known document form")
-    if _HTML_START.search(sample[:4096]):
+    if _HTML_START.search(sample[:16384]):
         return "html"
     return "text"
 

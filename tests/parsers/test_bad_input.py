@@ -129,3 +129,12 @@ def test_cli_time_limit_raises_a_timeout_error() -> None:
     with pytest.raises(parsers.ParseError) as err, time_limit(0.05):
         time.sleep(2)
     assert err.value.error == "timeout"
+
+
+def test_short_article_page_with_a_phone_number_is_not_an_error_page() -> None:
+    from parsers.detect import html_error_page
+
+    page = ("<html><head><title>某局2023年政府信息公开工作年度报告</title></head><body>"
+            "<p>某局2023年政府信息公开工作年度报告</p><p>附件：年度报告.pdf 电话：0955-4040123</p></body></html>")
+    assert html_error_page(page.encode()) is None
+    assert html_error_page(ERROR_PAGE) is not None
