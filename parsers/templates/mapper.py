@@ -381,8 +381,9 @@ def _split_run(slots: list[Slot], n: int, constraint: Constraint | None) -> list
         if s.value.kind != "num" or not raw.isdigit():
             return None
         tokens.append(raw)
-    if sum(len(t) for t in tokens) < n:
-        return None
+    digits = sum(len(t) for t in tokens)
+    if digits < n or digits > 2.5 * n:
+        return None  # too few digits, or so many that the splits cannot be enumerated in bounded time
     solutions: list[list[tuple[int, Slot]]] = []
     budget = [20000]
 
