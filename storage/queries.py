@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, literal, or_, select
+from sqlalchemy import Numeric, Select, and_, case, cast, func, null, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from nianbao.errors import UserError
@@ -204,7 +204,7 @@ def region_prefix(code: str) -> str:
 
 def _in_region(code: str | None) -> Any:
     if code is None:
-        return literal(True)
+        return true()
     return Unit.region_code.startswith(region_prefix(code), autoescape=True)
 
 
@@ -743,7 +743,7 @@ def ranking(
     num = func.sum(case((Cell.cell_id.in_(list(numerators)), Cell.value)))
     den = func.sum(case((Cell.cell_id == denominator, Cell.value))) if denominator else None
     per_report = (
-        select(Cell.report_id.label("report_id"), num.label("num"), (den if den is not None else literal(None)).label("den"))
+        select(Cell.report_id.label("report_id"), num.label("num"), (den if den is not None else cast(null(), Numeric(20, 4))).label("den"))
         .where(Cell.cell_id.in_(wanted))
         .group_by(Cell.report_id)
         .subquery()
