@@ -75,6 +75,34 @@ APPLICATION_ROWS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("total", ("总计", "合计")),
 )
 
+# the official labels (normalised, numbering removed), for rows no keyword recognises
+OFFICIAL_APPLICATION_LABELS: tuple[tuple[str, str], ...] = (
+    ("new_received", "本年新收政府信息公开申请数量"),
+    ("carried_over", "上年结转政府信息公开申请数量"),
+    ("disclosed", "予以公开"),
+    ("partially_disclosed", "部分公开(区分处理的,只计这一情形,不计其他情形)"),
+    ("not_disclosed.state_secret", "属于国家秘密"),
+    ("not_disclosed.prohibited_by_law", "其他法律行政法规禁止公开"),
+    ("not_disclosed.security_stability", "危及三安全一稳定"),
+    ("not_disclosed.third_party_rights", "保护第三方合法权益"),
+    ("not_disclosed.internal_affairs", "属于三类内部事务信息"),
+    ("not_disclosed.process_information", "属于四类过程性信息"),
+    ("not_disclosed.enforcement_files", "属于行政执法案卷"),
+    ("not_disclosed.administrative_query", "属于行政查询事项"),
+    ("unable.not_held", "本机关不掌握相关政府信息"),
+    ("unable.needs_creation", "没有现成信息需要另行制作"),
+    ("unable.unclear_after_correction", "补正后申请内容仍不明确"),
+    ("not_processed.complaint", "信访举报投诉类申请"),
+    ("not_processed.duplicate", "重复申请"),
+    ("not_processed.publication", "要求提供公开出版物"),
+    ("not_processed.excessive", "无正当理由大量反复申请"),
+    ("not_processed.confirm_or_reissue", "要求行政机关确认或重新出具已获取信息"),
+    ("other.no_correction", "申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请"),
+    ("other.fee_unpaid", "申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请"),
+    ("total", "总计"),
+    ("carried_to_next_year", "结转下年度继续办理"),
+)
+
 # result rows summed by applications.total_row (in table order)
 RESULT_ROWS_2021 = (
     "disclosed",

@@ -21,6 +21,7 @@ The template (2021 / 2019 / freeform) is decided from the rows found
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import re
 from collections.abc import Callable, Sequence
@@ -32,6 +33,8 @@ from parsers.numbers import CellValue, Number, read_cell, split_values
 from parsers.templates import t2019, t2021
 from parsers.templates.labels import (
     ACTIVE_ROWS,
+    APPLICATION_ROW_ORDER_2021,
+    OFFICIAL_APPLICATION_LABELS,
     APPLICANT_COLUMNS,
     APPLICANT_HEADERS,
     APPLICATION_ROWS,
@@ -172,6 +175,7 @@ def classify(doc: SourceDocument) -> Classified:
     app_headers: list[RowInfo] = []
     active_header: RowInfo | None = None
     header_texts: list[str] = []
+    value_rows: list[tuple[str | None, RowInfo]] = []  # applications rows with values, in order
     infos = [
         _row_info(0, tindex, row) for tindex, table in enumerate(doc.tables()) for row in table.rows
     ]
@@ -241,11 +245,54 @@ def classify(doc: SourceDocument) -> Classified:
                 pending_key, pending_text = None, ""
                 if key is not None and key not in out.applications:
                     out.applications[key] = r
+                    value_rows.append((key, r))
+                elif key is None and len(r.slots) >= 5:
+                    value_rows.append((None, r))
+    _fill_unrecognised(out, value_rows)
     out.app_header = _header_positions(app_headers, APPLICANT_HEADERS, APPLICANT_COLUMNS)
     out.app_header_table = app_headers[0].table if app_headers else None
     out.review_header = _header_positions(review_headers, REVIEW_HEADERS, REVIEW_FIELDS, repeat=3)
     out.header_text = "".join(header_texts)
     return out
+
+
+def _fill_unrecognised(out: Classified, value_rows: list[tuple[str | None, RowInfo]]) -> None:
+    """Rows whose label was not recognised (typos, OCR): the official label they resemble most, else the
+    one official row missing between their recognised neighbours."""
+    taken = set(out.applications)
+    for i, (key, r) in enumerate(value_rows):
+        if key is not None:
+            continue
+        guess = _closest_label(strip_enum(r.last_text)) or _closest_label(r.label)
+        if guess is not None and guess not in taken:
+            value_rows[i] = (guess, r)
+            taken.add(guess)
+    for i, (key, r) in enumerate(value_rows):
+        if key is not None or i == 0 or i + 1 >= len(value_rows):
+            continue
+        before, after = value_rows[i - 1][0], value_rows[i + 1][0]
+        if before is None or after is None:
+            continue
+        a, b = APPLICATION_ROW_ORDER_2021.index(before), APPLICATION_ROW_ORDER_2021.index(after)
+        between = [k for k in APPLICATION_ROW_ORDER_2021[a + 1 : b] if k not in taken]
+        if b - a == 2 and len(between) == 1:
+            value_rows[i] = (between[0], r)
+            taken.add(between[0])
+    for key, r in value_rows:
+        if key is not None and key not in out.applications:
+            out.applications[key] = r
+
+
+def _closest_label(text: str) -> str | None:
+    """The applications row whose official label ``text`` is most like (ratio >= 0.75, clear winner)."""
+    if len(text) < 2:
+        return None
+    scored = sorted(((difflib.SequenceMatcher(None, text, official).ratio(), key)
+                     for key, official in OFFICIAL_APPLICATION_LABELS), reverse=True)
+    best, second = scored[0], scored[1]
+    if best[0] >= 0.75 and best[0] - second[0] >= 0.1:
+        return best[1]
+    return None
 
 
 def _join_wrapped_values(infos: list[RowInfo], r: RowInfo, n: int) -> RowInfo:

@@ -313,3 +313,17 @@ def test_two_cells_run_together_among_separate_ones() -> None:
     apps = tables["applications"]
     assert apps["new_received"]["natural_person"] == 71 and apps["new_received"]["commercial_enterprise"] == 3
     assert apps["total"]["natural_person"] is None and apps["total"]["commercial_enterprise"] == 12
+
+
+def test_garbled_labels_by_resemblance_and_by_position() -> None:
+    t = table(
+        ["一、本年新收政府信息公开申请数量", "1", "0", "0", "0", "0", "0", "1"],
+        ["二、上年节转政府信息公开申请数", "2", "0", "0", "0", "0", "0", "2"],  # typos: resemblance
+        ["(三)不予公开", "1.属于国家秘密", "0", "0", "0", "0", "0", "0", "0"],
+        ["", "2.具他法律彳亍政法現", "3", "0", "0", "0", "0", "0", "3"],  # OCR garbage: by position
+        ["", "3.危及“三安全一稳定”", "0", "0", "0", "0", "0", "0", "0"],
+    )
+    _, tables, _ = _map(document(t, form="image"))
+    apps = tables["applications"]
+    assert apps["carried_over"]["total"] == 2
+    assert apps["not_disclosed.prohibited_by_law"]["total"] == 3
