@@ -33,11 +33,11 @@ from parsers.numbers import CellValue, Number, read_cell, split_values
 from parsers.templates import t2019, t2021
 from parsers.templates.labels import (
     ACTIVE_ROWS,
-    APPLICATION_ROW_ORDER_2021,
-    OFFICIAL_APPLICATION_LABELS,
     APPLICANT_COLUMNS,
     APPLICANT_HEADERS,
+    APPLICATION_ROW_ORDER_2021,
     APPLICATION_ROWS,
+    OFFICIAL_APPLICATION_LABELS,
     REVIEW_FIELDS,
     REVIEW_GROUPS,
     REVIEW_HEADERS,
