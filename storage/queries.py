@@ -145,6 +145,12 @@ def check_page(limit: int | None, offset: int | None) -> tuple[int, int]:
 def check_year(year: int | None) -> int | None:
     if year is None:
         return None
+    return require_year(year)
+
+
+def require_year(year: int | None) -> int:
+    if year is None:
+        raise QueryError("a year is required")
     if not 2000 <= int(year) <= 2100:
         raise QueryError(f"year must be between 2000 and 2100, not {year}")
     return int(year)
@@ -240,7 +246,7 @@ def report_row(report: Report, unit: Unit) -> dict[str, Any]:
     }
 
 
-def _report_unit_select() -> Select[tuple[Report, Unit]]:
+def _report_unit_select() -> Select[Report, Unit]:
     return select(Report, Unit).join(Unit, Unit.id == Report.unit_id)
 
 
@@ -258,7 +264,7 @@ def _cells_of(s: Session, report_ids: list[int], cell_ids: tuple[str, ...] | lis
     return out
 
 
-def _count(s: Session, stmt: Select[Any]) -> int:
+def _count(s: Session, stmt: Select[*tuple[Any, ...]]) -> int:
     return int(s.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0)
 
 
@@ -439,10 +445,10 @@ def region_reports(
 ) -> dict[str, Any]:
     """The canonical reports of a region and its subordinate units for a year, key figures and totals."""
     limit, offset = check_page(limit, offset)
-    year = check_year(year)
+    year = require_year(year)
     level = check_level(level)
     code = region_code_of(region)
-    if code is None or year is None:
+    if code is None:
         raise QueryError("a region and a year are required")
     stmt = _report_unit_select().where(_in_region(code), Report.year == year, Report.is_canonical.is_(True))
     if level:
@@ -494,9 +500,7 @@ def coverage(
     a canonical report published after the deadline is ``late``, no report is ``missing``.
     """
     limit, offset = check_page(limit, offset)
-    year = check_year(year)
-    if year is None:
-        raise QueryError("a year is required")
+    year = require_year(year)
     code = region_code_of(region)
     with archive.session() as s:
         units = s.execute(select(Unit).where(_in_region(code)).order_by(Unit.region_code, Unit.name, Unit.id)).scalars().all()
@@ -519,13 +523,14 @@ def coverage(
                 select(Report).where(Report.year == year, Report.is_canonical.is_(True), Report.unit_id.in_(unit_ids))
             )
         } if unit_ids else {}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for unit in units:
         report = reports.get(unit.id)
         due = deadline(year, unit.kind)
-        cov = recorded.get(unit.id)
-        if cov is not None:
-            state, detail, basis = cov.state, cov.detail, "harvest"
+        recorded_row = recorded.get(unit.id)
+        detail: str | None
+        if recorded_row is not None:
+            state, detail, basis = recorded_row.state, recorded_row.detail, "harvest"
         elif report is None:
             state, detail, basis = "missing", "no report archived", "archive"
         elif report.published is not None and report.published > due:
@@ -537,7 +542,7 @@ def coverage(
         rows.append({
             "unit_id": unit.id, "unit": unit.name, "region_code": unit.region_code or None, "level": unit.level,
             "kind": unit.kind, "state": state, "detail": detail, "basis": basis, "deadline": due.isoformat(),
-            "report_id": report.id if report else (cov.report_id if cov else None),
+            "report_id": report.id if report else (recorded_row.report_id if recorded_row else None),
             "published": _iso(report.published) if report else None,
         })
     summary: dict[str, Any] = {"units": len(rows), "run": run_info}
@@ -730,9 +735,7 @@ def ranking(
 ) -> dict[str, Any]:
     """Units ranked by a metric (see :data:`METRICS`, or any cell id) in a year, with the aggregate."""
     limit, offset = check_page(limit, offset)
-    year, level = check_year(year), check_level(level)
-    if year is None:
-        raise QueryError("a year is required")
+    year, level = require_year(year), check_level(level)
     code = region_code_of(region)
     if metric in METRICS:
         label, numerators, denominator = METRICS[metric]
@@ -818,9 +821,7 @@ def repeated_text(
     set is listed by unit name with shares computed for the page only.
     """
     limit, offset = check_page(limit, offset)
-    year, level = check_year(year), check_level(level)
-    if year is None:
-        raise QueryError("a year is required")
+    year, level = require_year(year), check_level(level)
     code = region_code_of(region)
     prev = aliased(Report)
     stmt = (

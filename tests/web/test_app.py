@@ -206,10 +206,16 @@ def test_pdf_provenance_page_shows_the_page_with_the_box(client: TestClient, dem
     x0, top, x1, bottom = q.cell_provenance(demo.archive, rid, CELL)["provenance"]["bbox"]
     scale = 2.0
     # the red box is drawn just outside the cell's bbox; inside the cell the page is not red
-    edge = image.getpixel((int((x0 + x1) / 2 * scale), int(top * scale - 4)))
+    edge = _rgb(image, (x0 + x1) / 2 * scale, top * scale - 4)
     assert edge[0] > 180 and edge[1] < 80 and edge[2] < 80
-    centre = image.getpixel((int((x0 + x1) / 2 * scale), int((top + bottom) / 2 * scale)))
+    centre = _rgb(image, (x0 + x1) / 2 * scale, (top + bottom) / 2 * scale)
     assert not (centre[0] > 180 and centre[1] < 80)
+
+
+def _rgb(image: Image.Image, x: float, y: float) -> tuple[int, int, int]:
+    pixel = image.getpixel((int(x), int(y)))
+    assert isinstance(pixel, tuple)
+    return pixel[0], pixel[1], pixel[2]
 
 
 def test_html_provenance_is_the_snapshot_with_the_cell_marked(client: TestClient, demo: DemoArchive) -> None:
