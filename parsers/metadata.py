@@ -240,8 +240,33 @@ def region_of(agency: str | None, text: str) -> str | None:
             before = _places_before(flat, m.start())
             if len(before) > len(best):
                 best = before
-        return best or None
-    return None
+        if best:
+            return best
+    return _most_named_place(flat)
+
+
+def _most_named_place(flat: str) -> str | None:
+    """The place the document names most often (longest form it writes), or None when it names none."""
+    names = place_names()
+    counts: dict[str, int] = {}
+    i = 0
+    while i < len(flat):
+        for length in range(min(12, len(flat) - i), 2, -1):
+            word = flat[i : i + length]
+            if word in names and word not in _GENERIC_PLACES:
+                counts[word] = counts.get(word, 0) + 1
+                i += length - 1
+                break
+        i += 1
+    if not counts:
+        return None
+    place = max(counts, key=lambda w: (counts[w], len(w)))
+    best = place
+    for m in re.finditer(re.escape(place), flat):
+        longer = _places_before(flat, m.start()) + place
+        if len(longer) > len(best):
+            best = longer
+    return best
 
 
 def published_date(doc: SourceDocument, year: int | None) -> str | None:

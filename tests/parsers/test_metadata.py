@@ -65,3 +65,8 @@ def test_more_title_shapes_and_fallbacks() -> None:
 def test_year_without_a_title_year_and_dotted_signature_date() -> None:
     m = _meta("某局政府信息公开工作年度报告", "2022年，我局认真贯彻《条例》。", "2022年共收到申请1件。", "某局", "2023.1.30")
     assert (m["year"], m["published"]) == (2022, "2023-01-30")
+
+
+def test_region_of_an_agency_without_a_place_is_the_place_the_text_names() -> None:
+    m = _meta("# 政务服务局 2023 年政府信息公开工作年度报告", "按照稷山县政府要求，我局认真落实。", "稷山县各部门配合。")
+    assert (m["agency"], m["region"]) == ("政务服务局", "稷山县")
