@@ -332,6 +332,8 @@ def _violate(record: dict[str, Any], rule: str, rng: random.Random) -> list[dict
         ]
     # narrative.mismatch: the prose states a different number of new applications than the table.
     cell = "applications/new_received/total"
+    if delta == apps["carried_over"]["total"]:
+        delta += 1  # new + carried-over is a sum reports also state; keep the mismatch unambiguous
     record["narrative"][cell] = apps["new_received"]["total"] + delta
     return [
         {
