@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -104,8 +104,8 @@ def register(work_pool: str | None = None, spec_path: str | Path = SPEC_PATH) ->
     out = []
     for pool in sorted(pools):
         batch = [d for d in deployments if d.work_pool_name == pool]
-        ids = deploy(*batch, work_pool_name=pool, build=False, push=False, print_next_steps_message=False,
-                     ignore_warnings=True)
+        ids = cast(list[Any], deploy(*batch, work_pool_name=pool, build=False, push=False,
+                                     print_next_steps_message=False, ignore_warnings=True))
         for dep, dep_id in zip(batch, ids, strict=True):
             out.append(Registered(
                 flow=dep.flow_name, name=dep.name, id=str(dep_id), work_pool=pool,

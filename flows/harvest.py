@@ -13,8 +13,9 @@ again loses nothing, duplicates nothing and finishes the rest.
 
 from __future__ import annotations
 
-import concurrent.futures
 import datetime as dt
+import functools
+import queue
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -24,7 +25,6 @@ from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
-from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows import progress
 from flows.coverage import (
@@ -45,6 +45,7 @@ from flows.tasks import (
     open_archive,
     results_dir,
     start_run,
+    thread_pool,
 )
 
 TIME_ZONE = ZoneInfo("Asia/Shanghai")
@@ -101,7 +102,8 @@ def run_harvest(
     crawl = crawl_portal if crawl_retries is None else crawl_portal.with_options(retries=crawl_retries)
     ingest_task = ingest_document_task.with_options(result_storage=results_dir())
     pending = [p.id for p in chosen]
-    running: dict[concurrent.futures.Future[Any], tuple[str, PrefectFuture[CrawlReport]]] = {}
+    crawls: dict[str, PrefectFuture[CrawlReport]] = {}
+    finished: queue.Queue[str] = queue.Queue()  # portal ids, as their crawl futures complete
     outcomes: dict[str, PortalOutcome] = {}
     ingests: list[PrefectFuture[IngestResult]] = []
     statuses: Counter[str] = Counter()
@@ -115,30 +117,30 @@ def run_harvest(
             status = "error"
         progress.emit("document_done", portal=portal_id, status=status)
 
-    while pending or running:
-        while pending and len(running) < max(1, concurrency):
-            pid = pending.pop(0)
-            fut = crawl.submit(pid, year, force=force, timeout=crawl_timeout, run_id=run_id, fast=fast)
-            running[fut.wrapped_future] = (pid, fut)
-        done, _ = concurrent.futures.wait(list(running), return_when=concurrent.futures.FIRST_COMPLETED)
-        for raw in done:
-            pid, fut = running.pop(raw)
-            report = _crawl_outcome(pid, fut)
-            outcomes[pid] = PortalOutcome(pid, report.outcome, report.error, len(report.items))
-            progress.emit("portal_crawled", portal=pid, outcome=report.outcome, documents=len(report.items),
-                          error=report.error)
-            for item in report.items:
-                ingest = ingest_task.submit(item, year, run_id)
-                ingest.add_done_callback(lambda f, pid=pid: document_done(f, pid))
-                ingests.append(ingest)
+    def submit_crawl(portal_id: str) -> None:
+        future = crawl.submit(portal_id, year, force=force, timeout=crawl_timeout, run_id=run_id, fast=fast)
+        crawls[portal_id] = future
+        future.add_done_callback(lambda _f: finished.put(portal_id))
+
+    while pending or crawls:
+        while pending and len(crawls) < max(1, concurrency):
+            submit_crawl(pending.pop(0))
+        pid = finished.get()
+        report = _crawl_outcome(pid, crawls.pop(pid))
+        outcomes[pid] = PortalOutcome(pid, report.outcome, report.error, len(report.items))
+        progress.emit("portal_crawled", portal=pid, outcome=report.outcome, documents=len(report.items),
+                      error=report.error)
+        for item in report.items:
+            ingest = ingest_task.submit(item, year, run_id)
+            ingest.add_done_callback(functools.partial(document_done, portal_id=pid))
+            ingests.append(ingest)
 
     errors = []
-    for fut in ingests:
-        fut.wait()
-        state = fut.state
+    for done in ingests:
+        done.wait()
+        state = done.state
         if state.is_completed():
-            result = fut.result()
-            statuses["unchanged" if state.name == "Cached" else result.status] += 1
+            statuses["unchanged" if state.name == "Cached" else done.result().status] += 1
         else:
             statuses["error"] += 1
             errors.append(str(state.message))
@@ -172,7 +174,7 @@ def run_harvest(
     }
 
 
-@flow(name="harvest", flow_run_name=_run_name, task_runner=ThreadPoolTaskRunner(max_workers=8),
+@flow(name="harvest", flow_run_name=_run_name, task_runner=thread_pool(8),
       persist_result=False)
 def harvest(
     year: int | None = None,

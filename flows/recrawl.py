@@ -11,9 +11,9 @@ from typing import Any
 
 from prefect import flow
 from prefect.runtime import flow_run
-from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.harvest import previous_year, run_harvest
+from flows.tasks import thread_pool
 from nianbao.errors import UserError
 
 
@@ -22,7 +22,7 @@ def _run_name() -> str:
     return f"recrawl {p.get('region') or p.get('portal')} {p.get('year') or previous_year()}"
 
 
-@flow(name="recrawl", flow_run_name=_run_name, task_runner=ThreadPoolTaskRunner(max_workers=8),
+@flow(name="recrawl", flow_run_name=_run_name, task_runner=thread_pool(8),
       persist_result=False)
 def recrawl(
     region: str | None = None,

@@ -15,7 +15,6 @@ from typing import Any
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.context import TaskRunContext
-from prefect.task_runners import ThreadPoolTaskRunner
 from sqlalchemy import select
 
 from flows import progress
@@ -26,6 +25,7 @@ from flows.tasks import (
     open_archive,
     results_dir,
     start_run,
+    thread_pool,
 )
 from storage.models import Report
 from storage.records import flatten_tables
@@ -139,7 +139,7 @@ def diff_summary(results: list[ReparseResult]) -> list[dict[str, Any]]:
     return rows
 
 
-@flow(name="reparse", flow_run_name="reparse {year}", task_runner=ThreadPoolTaskRunner(max_workers=4),
+@flow(name="reparse", flow_run_name="reparse {year}", task_runner=thread_pool(4),
       persist_result=False)
 def reparse(year: int | None = None, parser_version: str | None = None, force: bool = False) -> dict[str, Any]:
     """Re-parse stored blobs with the current parsers (reports read by another parser version, or by

@@ -37,8 +37,8 @@ from storage.archive import Archive
 from storage.models import CrawlRun
 
 # crawl retries: a few minutes apart (a portal that is down now is often up again soon)
-CRAWL_RETRY_DELAYS = [60, 300]
-INGEST_RETRY_DELAYS = [1, 5, 15]
+CRAWL_RETRY_DELAYS: list[float] = [60, 300]
+INGEST_RETRY_DELAYS: list[float] = [1, 5, 15]
 ENV_PASSED_TO_CRAWLS = (
     "NIANBAO_HOME", "NIANBAO_DATABASE_URL", "NIANBAO_BLOB_STORE", "NIANBAO_WARC_DIR",
     "NIANBAO_PORTALS_DIR", "NIANBAO_USER_AGENT", "NIANBAO_CONTACT_URL",
@@ -46,6 +46,14 @@ ENV_PASSED_TO_CRAWLS = (
 
 _archives: dict[tuple[str, str], Archive] = {}
 _archives_lock = threading.Lock()
+
+
+def thread_pool(max_workers: int) -> Any:
+    """The task runner of nianbao's flows: tasks in threads of the flow's process (crawls are
+    subprocesses anyway; parsing releases the GIL in pdfium/lxml for much of its time)."""
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    return ThreadPoolTaskRunner(max_workers=max_workers)
 
 
 def open_archive(settings: Settings | None = None) -> Archive:
@@ -262,10 +270,10 @@ def start_run(archive: Archive, flow: str, parameters: dict[str, Any], started_b
     except Exception:  # not inside a flow run
         flow_run_id = None
     with archive.session() as s:
-        run = s.get(CrawlRun, run_id)
-        assert run is not None
-        run.counts = {"owner": run_owner()}
-        run.prefect_flow_run_id = str(flow_run_id) if flow_run_id else None
+        new_run = s.get(CrawlRun, run_id)
+        assert new_run is not None
+        new_run.counts = {"owner": run_owner()}
+        new_run.prefect_flow_run_id = str(flow_run_id) if flow_run_id else None
     return run_id
 
 

@@ -14,11 +14,10 @@ from typing import Any
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE as NO_CACHE
-from prefect.task_runners import ThreadPoolTaskRunner
 from sqlalchemy import select
 
 from flows import progress
-from flows.tasks import open_archive, start_run
+from flows.tasks import open_archive, start_run, thread_pool
 from storage.blobs import BlobNotFound, sha256_hex
 from storage.models import Blob, Fetch
 from storage.warc import WarcLocation, read_record_payload
@@ -76,7 +75,7 @@ def _batches(items: list[Any], size: int = BATCH) -> list[list[Any]]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
-@flow(name="verify-fixity", flow_run_name="verify fixity", task_runner=ThreadPoolTaskRunner(max_workers=4),
+@flow(name="verify-fixity", flow_run_name="verify fixity", task_runner=thread_pool(4),
       persist_result=False)
 def verify_fixity() -> dict[str, Any]:
     """Re-hash every blob and WARC record of the archive; report any mismatch or missing file."""

@@ -30,10 +30,11 @@ def command(year: int | None, regions: tuple[str, ...], portals: tuple[str, ...]
 
     prepare_prefect(verbose)
     from flows.harvest import harvest
-    from flows.scope import check_regions
+    from flows.scope import check_regions, select_portals
     from flows.tasks import open_archive
+    from spiders.registry import load_registry
 
-    check_regions(regions)
+    select_portals(load_registry(), check_regions(regions), portals)  # unknown ids: one line, no crawl
     open_archive()  # a missing or un-migrated archive is a one-line error before Prefect starts
     click.echo(f"harvest on {where_prefect_runs()}", err=True)
     with ProgressDisplay().shown():

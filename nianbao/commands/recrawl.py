@@ -29,10 +29,11 @@ def command(region: str | None, portal: str | None, year: int | None, crawl_retr
 
     prepare_prefect(verbose)
     from flows.recrawl import recrawl
-    from flows.scope import check_regions
+    from flows.scope import check_regions, select_portals
     from flows.tasks import open_archive
+    from spiders.registry import load_registry
 
-    check_regions([region] if region else None)
+    select_portals(load_registry(), check_regions([region] if region else None), [portal] if portal else None)
     open_archive()
     click.echo(f"recrawl on {where_prefect_runs()}", err=True)
     with ProgressDisplay().shown():

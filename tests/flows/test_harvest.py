@@ -112,8 +112,11 @@ def test_recrawl_after_a_reissue_adds_version_2_only_there(demo: Any, archive: A
     result = recrawl(region="640402", year=YEAR, crawl_retries=0, fast=True)
 
     after = snapshot(archive)
-    changed = [r for r in after if r not in before]
-    assert [(r[0], r[2], r[3], r[4]) for r in changed] == [("原州区审批服务管理局", 2, True, new_sha)]
+    versions_before = {(r[0], r[2]) for r in before}
+    added = [r for r in after if (r[0], r[2]) not in versions_before]
+    assert [(r[0], r[2], r[3], r[4]) for r in added] == [("原州区审批服务管理局", 2, True, new_sha)]
+    untouched = [r for r in before if r[0] != "原州区审批服务管理局"]
+    assert [r for r in after if r[0] != "原州区审批服务管理局"] == untouched
     old = [r for r in after if r[0] == "原州区审批服务管理局" and r[2] == 1]
     assert len(old) == 1 and old[0][3] is False  # the first version stays, no longer canonical
     assert len(after) == len(before) + 1
