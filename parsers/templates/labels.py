@@ -154,6 +154,17 @@ REVIEW_HEADERS = (
     ("total", ("总计", "合计")),
 )
 
+OFFICIAL_ACTIVE_LABELS: tuple[tuple[str, str], ...] = (
+    ("regulations", "规章"),
+    ("normative_documents", "行政规范性文件"),
+    ("administrative_licensing", "行政许可"),
+    ("other_administrative_services", "其他对外管理服务事项"),
+    ("administrative_penalty", "行政处罚"),
+    ("administrative_coercion", "行政强制"),
+    ("administrative_fees", "行政事业性收费"),
+    ("government_procurement", "政府集中采购"),
+)
+
 # words that show which template a table follows
 WORDS_2021 = ("制发", "废止", "度止", "现行有效", "逾期不补正", "缴纳费用", "本年处理决定")
 WORDS_2019 = ("新制作", "新公开", "对外公开总数", "上一年项目", "本年增", "增/减", "采购项目", "对外管理服务")

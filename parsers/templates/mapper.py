@@ -37,6 +37,7 @@ from parsers.templates.labels import (
     APPLICANT_HEADERS,
     APPLICATION_ROW_ORDER_2021,
     APPLICATION_ROWS,
+    OFFICIAL_ACTIVE_LABELS,
     OFFICIAL_APPLICATION_LABELS,
     REVIEW_FIELDS,
     REVIEW_GROUPS,
@@ -211,6 +212,8 @@ def classify(doc: SourceDocument) -> Classified:
                 continue
             akey = _application_key(r, state)
             dkey = match_key(label, ACTIVE_ROWS) if akey is None else None
+            if dkey is None and akey is None and state == "active" and has_values:
+                dkey = _closest(strip_enum(r.last_text), OFFICIAL_ACTIVE_LABELS)  # typo / OCR
             if not has_values and ("信息内容" in label or "第二十条" in label):
                 state = "active"
                 active_header = r if "信息内容" in label else None
@@ -284,11 +287,15 @@ def _fill_unrecognised(out: Classified, value_rows: list[tuple[str | None, RowIn
 
 
 def _closest_label(text: str) -> str | None:
-    """The applications row whose official label ``text`` is most like (ratio >= 0.75, clear winner)."""
+    return _closest(text, OFFICIAL_APPLICATION_LABELS)
+
+
+def _closest(text: str, officials: tuple[tuple[str, str], ...]) -> str | None:
+    """The row whose official label ``text`` is most like (ratio >= 0.75, a clear winner), else None."""
     if len(text) < 2:
         return None
     scored = sorted(((difflib.SequenceMatcher(None, text, official).ratio(), key)
-                     for key, official in OFFICIAL_APPLICATION_LABELS), reverse=True)
+                     for key, official in officials), reverse=True)
     best, second = scored[0], scored[1]
     if best[0] >= 0.75 and best[0] - second[0] >= 0.1:
         return best[1]

@@ -327,3 +327,14 @@ def test_garbled_labels_by_resemblance_and_by_position() -> None:
     apps = tables["applications"]
     assert apps["carried_over"]["total"] == 2
     assert apps["not_disclosed.prohibited_by_law"]["total"] == 3
+
+
+def test_garbled_active_disclosure_labels() -> None:
+    t = table(
+        ["信息内容", "本年处理决定数量"],
+        ["行政许司", "12"],
+        ["行攻处罚", "3"],
+    )
+    _, tables, _ = _map(document(t, form="image"), year=2023)
+    assert tables["active_disclosure"]["administrative_licensing"] == 12
+    assert tables["active_disclosure"]["administrative_penalty"] == 3
