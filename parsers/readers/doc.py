@@ -1,4 +1,4 @@
-"""Legacy Word (.doc) and WPS (.wps) reader: LibreOffice headless converts to DOCX, then the DOCX reader.
+"""Legacy Word (.doc), WPS (.wps) and RTF reader: LibreOffice headless converts to DOCX, then the DOCX reader.
 
 ``soffice --headless --convert-to docx`` runs in a private temporary directory with its own user
 profile (parallel conversions do not share a profile lock) and a timeout (``SOFFICE_TIMEOUT``);
@@ -30,8 +30,9 @@ def read(data: bytes) -> SourceDocument:
         raise ParseError(
             "too_large", f"the DOC file is {len(data) // 1_000_000} MB, more than {MAX_BYTES // 1_000_000} MB"
         )
-    if not data.startswith(OLE_MAGIC):
-        raise ParseError("unknown_format", "the file is not a Word 97-2003 / WPS document (no OLE header)")
+    is_rtf = data.lstrip()[:5] == b"{\\rtf"
+    if not data.startswith(OLE_MAGIC) and not is_rtf:
+        raise ParseError("unknown_format", "the file is not a Word 97-2003 / WPS / RTF document (no OLE or RTF header)")
     problems: list[str] = []
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is not None:
@@ -49,7 +50,7 @@ def read(data: bytes) -> SourceDocument:
     else:
         problems.append("LibreOffice (soffice) is not installed")
     antiword = shutil.which("antiword")
-    if antiword is None:
+    if antiword is None or is_rtf:
         raise ParseError("unsupported_format", "; ".join(problems + ["antiword is not installed"]))
     return _antiword(data, antiword, problems)
 
