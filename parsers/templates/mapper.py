@@ -183,80 +183,83 @@ def classify(doc: SourceDocument) -> Classified:
     for idx, r in enumerate(infos):
         r.idx = idx
     for r in infos:
-        if True:
-            label = r.label
-            has_values = bool(r.slots)
+        label = r.label
+        has_values = bool(r.slots)
+        if not has_values:
+            header_texts.append(label)
+        if not label and not has_values:
+            continue
+        # review / litigation table
+        if not has_values and ("行政复议" in label or "行政诉讼" in label):
+            state = "review"
+            review_headers.append(r)
+            pending_key, pending_text = None, ""
+            continue
+        if state == "review":
             if not has_values:
-                header_texts.append(label)
-            if not label and not has_values:
-                continue
-            # review / litigation table
-            if not has_values and ("行政复议" in label or "行政诉讼" in label):
-                state = "review"
                 review_headers.append(r)
-                pending_key, pending_text = None, ""
                 continue
-            if state == "review":
-                if not has_values:
-                    review_headers.append(r)
-                    continue
-                if out.review_row is None and len(r.slots) >= 3 and match_key(label, ACTIVE_ROWS) is None:
-                    out.review_row = _join_wrapped_values(infos, r, 15)
-                    state = "after_review"
-                    continue
-            # applications header
-            if not has_values and ("申请人情况" in label or "自然人" in label or "商业企业" in label):
-                state = "applications"
-                app_headers.append(r)
-                pending_key, pending_text = None, ""
-                continue
-            akey = _application_key(r, state)
-            dkey = match_key(label, ACTIVE_ROWS) if akey is None else None
-            if dkey is None and akey is None and state == "active" and has_values:
-                dkey = _closest(strip_enum(r.last_text), OFFICIAL_ACTIVE_LABELS)  # typo / OCR
-            if not has_values and ("信息内容" in label or "第二十条" in label):
-                state = "active"
-                active_header = r if "信息内容" in label else None
-                pending_key, pending_text = None, ""
-                continue
-            if dkey is not None:
-                state = "active"
-                if has_values:
-                    out.active.setdefault(dkey, r)
-                    if active_header is not None:
-                        out.active_headers.setdefault(dkey, active_header)
-                continue
-            if (state == "applications" and akey is None and not label and len(r.slots) >= 10
-                    and out.review_row is None and "carried_to_next_year" in out.applications):
-                out.review_row = _join_wrapped_values(infos, r, 15)  # review table whose header was lost
+            if out.review_row is None and len(r.slots) >= 3 and match_key(label, ACTIVE_ROWS) is None:
+                out.review_row = _join_wrapped_values(infos, r, 15)
                 state = "after_review"
                 continue
-            if state == "applications" or akey is not None:
-                state = "applications"
-                out.app_rows.append(r)
-                if not has_values:
-                    pending_key = akey
-                    pending_text = label if akey is None else ""
-                    continue
-                key = akey
-                if key is None and pending_text:
-                    key = _application_key_for(pending_text + label, r.last_text)
-                if key is None and pending_key is not None and not label:
-                    key = pending_key
-                if key is None:
-                    key = _key_from_following(infos, r)
-                pending_key, pending_text = None, ""
-                if key is not None and key not in out.applications:
-                    out.applications[key] = r
-                    value_rows.append((key, r))
-                elif key is None and len(r.slots) >= 5:
-                    value_rows.append((None, r))
+        # applications header
+        if not has_values and ("申请人情况" in label or "自然人" in label or "商业企业" in label):
+            state = "applications"
+            app_headers.append(r)
+            pending_key, pending_text = None, ""
+            continue
+        akey = _application_key(r, state)
+        dkey = match_key(label, ACTIVE_ROWS) if akey is None else None
+        if dkey is None and akey is None and state == "active" and has_values:
+            dkey = _closest(strip_enum(r.last_text), OFFICIAL_ACTIVE_LABELS)  # typo / OCR
+        if not has_values and ("信息内容" in label or "第二十条" in label):
+            state = "active"
+            active_header = r if "信息内容" in label else None
+            pending_key, pending_text = None, ""
+            continue
+        if dkey is not None:
+            state = "active"
+            if has_values:
+                out.active.setdefault(dkey, r)
+                if active_header is not None:
+                    out.active_headers.setdefault(dkey, active_header)
+            continue
+        if (state == "applications" and akey is None and not label and len(r.slots) >= 10
+                and out.review_row is None and "carried_to_next_year" in out.applications):
+            out.review_row = _join_wrapped_values(infos, r, 15)  # review table whose header was lost
+            state = "after_review"
+            continue
+        if state == "applications" or akey is not None:
+            state = "applications"
+            out.app_rows.append(r)
+            if not has_values:
+                pending_key = akey
+                pending_text = label if akey is None else ""
+                continue
+            key = akey
+            if key is None and pending_text:
+                key = _application_key_for(pending_text + label, r.last_text)
+            if key is None and pending_key is not None and not label:
+                key = pending_key
+            if key is None:
+                key = _key_from_following(infos, r)
+            pending_key, pending_text = None, ""
+            if key is not None and key not in out.applications:
+                out.applications[key] = r
+                value_rows.append((key, r))
+            elif key is None and len(r.slots) >= 5:
+                value_rows.append((None, r))
     _fill_unrecognised(out, value_rows)
     out.app_header = _header_positions(app_headers, APPLICANT_HEADERS, APPLICANT_COLUMNS)
     out.app_header_table = app_headers[0].table if app_headers else None
     out.review_header = _header_positions(review_headers, REVIEW_HEADERS, REVIEW_FIELDS, repeat=3)
     out.header_text = "".join(header_texts)
     return out
+
+
+# rows of both templates in table order (2019's single "other" row before 2021's three)
+_ANY_ORDER = (*APPLICATION_ROW_ORDER_2021[:20], "other", *APPLICATION_ROW_ORDER_2021[20:])
 
 
 def _fill_unrecognised(out: Classified, value_rows: list[tuple[str | None, RowInfo]]) -> None:
@@ -276,8 +279,8 @@ def _fill_unrecognised(out: Classified, value_rows: list[tuple[str | None, RowIn
         before, after = value_rows[i - 1][0], value_rows[i + 1][0]
         if before is None or after is None:
             continue
-        a, b = APPLICATION_ROW_ORDER_2021.index(before), APPLICATION_ROW_ORDER_2021.index(after)
-        between = [k for k in APPLICATION_ROW_ORDER_2021[a + 1 : b] if k not in taken]
+        a, b = _ANY_ORDER.index(before), _ANY_ORDER.index(after)
+        between = [k for k in _ANY_ORDER[a + 1 : b] if k not in taken]
         if b - a == 2 and len(between) == 1:
             value_rows[i] = (between[0], r)
             taken.add(between[0])

@@ -338,3 +338,15 @@ def test_garbled_active_disclosure_labels() -> None:
     _, tables, _ = _map(document(t, form="image"), year=2023)
     assert tables["active_disclosure"]["administrative_licensing"] == 12
     assert tables["active_disclosure"]["administrative_penalty"] == 3
+
+
+def test_unrecognised_row_next_to_the_2019_other_row_is_left_out() -> None:
+    t = table(
+        ["5.要求行政机关确认或重新出具已获取信息", "0", "0", "0", "0", "0", "0", "0"],
+        ["###", "9", "0", "0", "0", "0", "0", "9"],
+        ["(六)其他处理", "1", "0", "0", "0", "0", "0", "1"],
+    )
+    template, tables, _ = _map(document(t), year=2020)
+    assert template == "2019"
+    assert tables["applications"]["other"]["total"] == 1
+    assert all(row.get("total") != 9 for row in tables["applications"].values())
