@@ -160,11 +160,14 @@ def _paragraphs(text_lines: list[list[Char]], page_no: int) -> list[tuple[float,
     if not text_lines:
         return []
     right = max(ln[-1].x1 for ln in text_lines)
+    left = min(ln[0].x0 for ln in text_lines)
     out: list[tuple[float, Block]] = []
     current: list[list[Char]] = []
     for ln in text_lines:
-        if current and ln[0].top - current[-1][-1].bottom > 1.2 * ln[0].size:
-            out.append(_paragraph(current, page_no))  # a blank line between: a new paragraph
+        size = ln[0].size
+        right_aligned = ln[-1].x1 >= right - size and ln[0].x0 > left + 6 * size
+        if current and (ln[0].top - current[-1][-1].bottom > 1.2 * size or right_aligned):
+            out.append(_paragraph(current, page_no))  # a blank line or a signature line: a new paragraph
             current = []
         current.append(ln)
         text = line_text(ln)
