@@ -188,12 +188,11 @@ def agency_and_year(doc: SourceDocument, text: str) -> tuple[str | None, int | N
 
 def signature_agency(doc: SourceDocument) -> str | None:
     """The body named on the line above the closing date, when the title names none."""
-    paras = doc.paragraphs()
-    tail = paras[-15:]
+    tail = tail_lines(doc)
     for i in range(len(tail) - 1, 0, -1):
-        t = _clean(tail[i].text)
+        t = _clean(tail[i])
         if _DATE.search(t) and len(t) <= 45 and not _NOT_SIGNATURE.search(t):
-            body = _DATE.sub("", t) or _clean(tail[i - 1].text)
+            body = _DATE.sub("", t) or _clean(tail[i - 1])
             if 2 <= len(body) <= 40 and not re.search(r"[，。：:；;、]", body):
                 return body
             return None
@@ -269,10 +268,22 @@ def _most_named_place(flat: str) -> str | None:
     return best
 
 
+def tail_lines(doc: SourceDocument, n: int = 20) -> list[str]:
+    """The last ``n`` lines of the document: paragraphs, and the cells of tables (a signature is sometimes
+    laid out in a table)."""
+    lines: list[str] = []
+    for block in doc.blocks:
+        if isinstance(block, Paragraph):
+            lines.append(block.text)
+        else:
+            for row in block.rows:
+                lines.extend(c.text for c in row.cells if c.text.strip() and not c.spanned)
+    return lines[-n:]
+
+
 def published_date(doc: SourceDocument, year: int | None) -> str | None:
-    paras: list[Paragraph] = doc.paragraphs()
-    for p in reversed(paras[-15:]):
-        t = _clean(p.text)
+    for line in reversed(tail_lines(doc)):
+        t = _clean(line)
         if len(t) > 45 or re.search(r"[，。；;]", t) or _NOT_SIGNATURE.search(t):
             continue
         m = _DATE.search(t) or _DOTTED_DATE.match(t)

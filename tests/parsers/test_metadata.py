@@ -70,3 +70,10 @@ def test_year_without_a_title_year_and_dotted_signature_date() -> None:
 def test_region_of_an_agency_without_a_place_is_the_place_the_text_names() -> None:
     m = _meta("# 政务服务局 2023 年政府信息公开工作年度报告", "按照稷山县政府要求，我局认真落实。", "稷山县各部门配合。")
     assert (m["agency"], m["region"]) == ("政务服务局", "稷山县")
+
+
+def test_signature_laid_out_in_a_table() -> None:
+    from tests.parsers.rows import table
+
+    doc = document("中卫市教育局2023年政府信息公开工作年度报告", "正文。", table(["", "中卫市教育局"], ["", "2024年1月22日"]))
+    assert extract(doc, doc.plain_text())["published"] == "2024-01-22"
