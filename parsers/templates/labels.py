@@ -43,7 +43,7 @@ APPLICANT_HEADERS = (
     ("social_welfare_org", ("社会公益组织", "公益组织")),
     ("legal_service_org", ("法律服务机构",)),
     ("other_org", ("其他",)),
-    ("total", ("总计",)),
+    ("total", ("总计", "合计")),
 )
 
 APPLICATION_ROWS: tuple[tuple[str, tuple[str, ...]], ...] = (
