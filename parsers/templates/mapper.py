@@ -182,7 +182,10 @@ def classify(doc: SourceDocument) -> Classified:
     ]
     for idx, r in enumerate(infos):
         r.idx = idx
+    consumed: set[int] = set()  # rows whose values were joined onto the row above
     for r in infos:
+        if r.idx in consumed:
+            continue
         label = r.label
         has_values = bool(r.slots)
         if not has_values:
@@ -245,6 +248,9 @@ def classify(doc: SourceDocument) -> Classified:
             if key is None:
                 key = _key_from_following(infos, r)
             pending_key, pending_text = None, ""
+            if key is not None and len(r.slots) < 7:
+                r, used = _join_wrapped(infos, r, 7)
+                consumed.update(range(r.idx + 1, r.idx + 1 + used))
             if key is not None and key not in out.applications:
                 out.applications[key] = r
                 value_rows.append((key, r))
@@ -307,16 +313,21 @@ def _closest(text: str, officials: tuple[tuple[str, str], ...]) -> str | None:
 
 def _join_wrapped_values(infos: list[RowInfo], r: RowInfo, n: int) -> RowInfo:
     """A data row wrapped onto the next line(s) (5 + 10 values): one row, values in reading order."""
+    return _join_wrapped(infos, r, n)[0]
+
+
+def _join_wrapped(infos: list[RowInfo], r: RowInfo, n: int) -> tuple[RowInfo, int]:
+    """The joined row and how many following rows it took (0: not wrapped)."""
     if len(r.slots) >= n:
-        return r
+        return r, 0
     slots = list(r.slots)
     for k, nxt in enumerate(infos[r.idx + 1 : r.idx + 3], start=1):
         if not nxt.slots or nxt.label:
             break
         slots += [Slot(1000 * k + s.pos, s.value, s.cell) for s in nxt.slots]
         if len(slots) == n:
-            return RowInfo(r.idx, r.table, r.row, r.label, r.last_text, slots, irregular=True)
-    return r
+            return RowInfo(r.idx, r.table, r.row, r.label, r.last_text, slots, irregular=True), k
+    return r, 0
 
 
 def _key_from_following(infos: list[RowInfo], r: RowInfo) -> str | None:

@@ -350,3 +350,16 @@ def test_unrecognised_row_next_to_the_2019_other_row_is_left_out() -> None:
     assert template == "2019"
     assert tables["applications"]["other"]["total"] == 1
     assert all(row.get("total") != 9 for row in tables["applications"].values())
+
+
+def test_applications_values_wrapped_onto_the_next_line() -> None:
+    t = table(
+        "一、本年新收政府信息公开申请数量\t5\t1\t0",
+        "\t0\t0\t0\t6",
+        "二、上年结转政府信息公开申请数量\t1\t0\t0\t0\t0\t0\t1",
+    )
+    _, tables, _ = _map(document(t, form="text"))
+    apps = tables["applications"]
+    assert apps["new_received"] == {"natural_person": 5, "commercial_enterprise": 1, "research_institution": 0,
+                                    "social_welfare_org": 0, "legal_service_org": 0, "other_org": 0, "total": 6}
+    assert apps["carried_over"]["total"] == 1
