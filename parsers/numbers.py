@@ -22,6 +22,7 @@ NULL_MARKS = frozenset(
 )
 _NUMBER = re.compile(r"^([+-]?)(\d+(?:\.\d+)?|\d{1,3}(?:,\d{3})+(?:\.\d+)?)(?:件|项|个|条|次|人|万元|元)?$")
 _SPACES = re.compile(r"\s+")
+_SPACED_UNIT = re.compile(r"^[+-]?[\d.,]+\s+(?:件|项|个|条|次|人|万元|元)$")
 # zero written as a CJK character, and OCR's usual misreadings inside an otherwise numeric cell
 _ZERO_WORDS = frozenset({"〇", "○", "零", "O", "o"})
 _OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "〇": "0", "○": "0", "l": "1", "I": "1"})
@@ -67,7 +68,7 @@ def read_cell(text: str) -> CellValue:
         return CellValue("blank", None, text)
     if s.lower() in NULL_MARKS or set(s) <= {"/", "-", "—", "－", "–", "\\"}:
         return CellValue("null", None, text)
-    num = to_number(s) if " " not in s else None
+    num = to_number(s) if (" " not in s or _SPACED_UNIT.match(s)) else None  # "0 0" is two values
     if num is not None:
         return CellValue("num", num, text)
     return CellValue("text", None, text)

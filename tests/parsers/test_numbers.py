@@ -7,7 +7,7 @@ from parsers.numbers import read_cell, split_values
 
 @pytest.mark.parametrize("text, kind, value", [
     ("0", "num", 0), ("8743", "num", 8743), ("8,743", "num", 8743), ("１２", "num", 12), (" 3 ", "num", 3),
-    ("0.00", "num", 0.0), ("127.69", "num", 127.69), ("-3", "num", -3), ("+1", "num", 1), ("5件", "num", 5),
+    ("0.00", "num", 0.0), ("127.69", "num", 127.69), ("-3", "num", -3), ("+1", "num", 1), ("5件", "num", 5), ("5 件", "num", 5),
     ("〇", "num", 0), ("零", "num", 0), ("1O", "num", 10), ("l2", "num", 12),  # CJK zero, OCR misreadings
     ("/", "null", None), ("-", "null", None), ("—", "null", None), ("无", "null", None), ("／", "null", None),
     ("", "blank", None), ("  ", "blank", None),
