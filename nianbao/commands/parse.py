@@ -11,7 +11,12 @@ from typing import Any
 
 import click
 
+from nianbao.errors import UserError
 from parsers.readers import FORMS
+
+# errors that are the user's to fix (exit 2, like every command's user mistakes); the rest are the
+# document's (exit 1)
+USER_MISTAKES = frozenset({"not_found", "not_a_file", "unreadable"})
 
 
 def _fmt(v: Any) -> str:
@@ -103,6 +108,8 @@ def command(file: str, as_json: bool, fmt: str, timeout: float) -> None:
     except parsers.ParseError as exc:
         if as_json:
             click.echo(json.dumps(exc.to_json(), ensure_ascii=False))
+        if exc.error in USER_MISTAKES:
+            raise UserError(exc.message) from None
         click.echo(f"nianbao: error: {exc.error}: {exc.message}", err=True)
         sys.exit(1)
     if as_json:

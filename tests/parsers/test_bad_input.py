@@ -138,3 +138,10 @@ def test_short_article_page_with_a_phone_number_is_not_an_error_page() -> None:
             "<p>某局2023年政府信息公开工作年度报告</p><p>附件：年度报告.pdf 电话：0955-4040123</p></body></html>")
     assert html_error_page(page.encode()) is None
     assert html_error_page(ERROR_PAGE) is not None
+
+
+def test_cli_missing_file_is_a_user_mistake(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["parse", str(tmp_path / "missing.pdf"), "--json"])
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["error"] == "not_found"
+    assert result.stderr.startswith("nianbao: error:") and "Traceback" not in result.output
