@@ -31,6 +31,7 @@ _SUFFIX = re.compile(r"(?:政府信息公开|政务公开|信息公开|政府信
 _DATE = re.compile(_YEAR + r"年(\d{1,2}|[一二三四五六七八九十]{1,3})月(\d{1,2}|[一二三四五六七八九十]{1,3})日$")
 _SPACE = re.compile(r"[\s\u3000\u00a0]+")
 _HEADING = re.compile(r"^#+")
+_TAGGED = re.compile(r"^【[^】]{1,8}】|【[^】]{1,8}】$")
 _DOTTED_DATE = re.compile(r"^(\d{4})[-./](\d{1,2})[-./](\d{1,2})$")
 _ANY_YEAR = re.compile(r"(20[0-4]\d)年度?")
 _PERIOD_YEAR = re.compile(r"(\d{4})年1月1日(?:起)?至(?:\d{4}年)?12月31日")
@@ -52,7 +53,8 @@ def _cn_number(s: str) -> int:
 
 
 def _clean(text: str) -> str:
-    return _HEADING.sub("", _SPACE.sub("", text))
+    """Whitespace and Markdown heading marks removed, 【栏目】 tags at either end dropped."""
+    return _TAGGED.sub("", _HEADING.sub("", _SPACE.sub("", text)))
 
 
 @lru_cache(maxsize=1)
@@ -105,7 +107,7 @@ def _places_before(text: str, end: int) -> str:
 def _title_like(t: str) -> bool:
     if t.startswith("《") and t.endswith("》"):
         t = t[1:-1]
-    return bool(t) and len(t) <= 90 and not re.search(r"[，。；《〈>＞|]|根据|当前位置|首页|来源|发布", t)
+    return bool(t) and len(t) <= 90 and not re.search(r"[，。；《〈>＞|]|根据|当前位置|首页|来源|发布(?:时间|日期)", t)
 
 
 _TITLE_END = re.compile(r"(报告|年报)(\(.{1,6}\)|（.{1,6}）)?$")
@@ -157,7 +159,7 @@ def agency_and_year(doc: SourceDocument, text: str) -> tuple[str | None, int | N
         if m:
             year = _cn_number(m.group(1))
             before, after = title[: m.start()], title[m.end() :]
-            before = re.sub(r"(关于|发布|公布)$", "", before.strip("《》“”\"'（）()"))
+            before = re.sub(r"(?:关于)?(?:发布|公布|印发)?$", "", before.strip("《》“”\"'（）()"))
             if "报告" in before or "政府信息公开" in before:  # "XX局政府信息公开工作年度报告（2023年度）"
                 before = _SUFFIX.sub("", before)
             if before:

@@ -21,6 +21,7 @@ def _meta(*paragraphs: str) -> dict[str, object]:
     (["当前位置：首页 > 政务公开 > 政府信息公开年报", "XX县民政局二〇二一年度政府信息公开工作年度报告"],
      "XX县民政局", 2021),
     (["原州区审批服务管理局2022年政府信息公开工作年度报告（更正）"], "原州区审批服务管理局", 2022),
+    (["【年报】中卫市审批服务管理局关于发布2023年度政府信息公开工作年度报告"], "中卫市审批服务管理局", 2023),
 ])
 def test_agency_and_year_from_the_title(paragraphs: list[str], agency: str, year: int) -> None:
     meta = _meta(*paragraphs, "根据《条例》要求，现发布本报告。")
