@@ -10,8 +10,9 @@ Offline OCR with rapidocr-onnxruntime (PP-OCR models shipped in the wheel).  Per
 
 Long scanned PDFs: every page is OCR'd when there are at most ``FULL_OCR_PAGES``; beyond that only
 the first and last pages and the pages with a ruled table are (``meta["ocr_skipped_pages"]``).
-Provenance: ``{"page": n, "bbox": [x0, top, x1, bottom]}`` in PDF points for a PDF, in pixels of the
-image for a picture (``meta["units"]``).
+Provenance: ``{"page": n, "bbox": [x0, top, x1, bottom]}`` in points (1/72 inch): PDF points for a
+scanned PDF; for a picture, pixels * 72 / dpi with the picture's own dpi (``meta["dpi"]``, 150 when
+it states none), so the thresholds (rule length, snapping) mean the same on both.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from parsers.readers.pdf_grid import Grid, find_grids
 from parsers.readers.pdf_layout import Char, Segment, lines
 
 OCR_DPI = 150
+DEFAULT_IMAGE_DPI = 150.0  # a picture that states no resolution is taken as a 150 dpi scan
 FULL_OCR_PAGES = 8
 MAX_OCR_PAGES = 40
 MAX_PIXELS = 60_000_000  # per image; bigger is a decompression bomb or a poster
@@ -64,6 +66,7 @@ def read(data: bytes) -> SourceDocument:
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
         image = Image.open(io.BytesIO(data))
+        dpi = _dpi(image.info.get("dpi"))
         frames = []
         for index in range(min(getattr(image, "n_frames", 1), MAX_OCR_PAGES)):
             image.seek(index)
@@ -74,14 +77,20 @@ def read(data: bytes) -> SourceDocument:
         raise ParseError("corrupt_image", f"the image cannot be decoded: {exc}") from None
     blocks: list[Block] = []
     for page_no, gray in enumerate(frames, start=1):
-        blocks += read_page(gray, page_no, scale=1.0)
+        blocks += read_page(gray, page_no, scale=dpi / 72)
     from parsers.readers.pdf import _join_continued_tables
 
-    return SourceDocument(
-        form="image",
-        blocks=_join_continued_tables(blocks),
-        meta={"pages": len(frames), "ocr": True, "units": "px"},
-    )
+    meta = {"pages": len(frames), "ocr": True, "units": "pt", "dpi": dpi}
+    return SourceDocument(form="image", blocks=_join_continued_tables(blocks), meta=meta)
+
+
+def _dpi(value: Any) -> float:
+    """The picture's resolution when it states a plausible one, else ``DEFAULT_IMAGE_DPI``."""
+    try:
+        dpi = float(value[0])
+    except (TypeError, ValueError, IndexError):
+        return DEFAULT_IMAGE_DPI
+    return dpi if 70 <= dpi <= 1200 else DEFAULT_IMAGE_DPI
 
 
 def read_pdf(data: bytes, pdf: pdfium.PdfDocument | None = None) -> SourceDocument:
@@ -144,12 +153,10 @@ def _segments(gray: np.ndarray, scale: float) -> tuple[list[Segment], np.ndarray
 
     ink = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15)
     h, w = ink.shape
-    horizontal = cv2.morphologyEx(
-        ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(w // 25, 15), 1))
-    )
-    vertical = cv2.morphologyEx(
-        ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(h // 60, 12)))
-    )
+    # a rule is longer than any glyph stroke: 20 pt across, 11 pt down (table text is 9-12 pt)
+    h_len, v_len = max(w // 40, int(scale * 20)), max(h // 80, int(scale * 11))
+    horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (h_len, 1)))
+    vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, v_len)))
     segments: list[Segment] = []
     for mask, is_h in ((horizontal, True), (vertical, False)):
         count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
@@ -159,7 +166,17 @@ def _segments(gray: np.ndarray, scale: float) -> tuple[list[Segment], np.ndarray
                 segments.append(Segment(True, (y + bh / 2) / scale, x / scale, (x + bw) / scale))
             else:
                 segments.append(Segment(False, (x + bw / 2) / scale, y / scale, (y + bh) / scale))
-    return segments, cv2.bitwise_or(horizontal, vertical)
+    return _anchored(segments), cv2.bitwise_or(horizontal, vertical)
+
+
+def _anchored(segments: list[Segment], tolerance: float = 3.0) -> list[Segment]:
+    """Vertical rules that reach a horizontal rule at both ends; a glyph stroke inside a cell does not."""
+    hs = [s for s in segments if s.horizontal]
+
+    def meets(y: float, x: float) -> bool:
+        return any(abs(h.pos - y) <= tolerance and h.a - tolerance <= x <= h.b + tolerance for h in hs)
+
+    return hs + [v for v in segments if not v.horizontal and meets(v.a, v.pos) and meets(v.b, v.pos)]
 
 
 def _skew(gray: np.ndarray) -> float:
