@@ -49,6 +49,9 @@ def crawl_settings(settings: Settings, *, portal_id: str | None, years: list[int
         "CONCURRENT_REQUESTS": 32 if fast else 8,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 16 if fast else (concurrency_per_host or 1),
         "DOWNLOAD_TIMEOUT": 30,
+        # a callback yields a handful of requests/items; Scrapy starts one task per CONCURRENT_ITEMS
+        # for every callback's output, so its default of 100 costs more than the parsing itself
+        "CONCURRENT_ITEMS": 4,
         "DOWNLOAD_MAXSIZE": 200 * 1024 * 1024,
         # retries: 5xx, 408, 429, timeouts; never 412/521
         "RETRY_ENABLED": True,

@@ -76,7 +76,7 @@ class DemoPortal:
 
     def start(self) -> DemoPortal:
         handler = _make_handler(self)
-        self._server = ThreadingHTTPServer(("127.0.0.1", self._requested_port), handler)
+        self._server = _Server(("127.0.0.1", self._requested_port), handler)
         self._server.daemon_threads = True
         self.port = int(self._server.server_address[1])
         self._build_routes()
@@ -227,6 +227,11 @@ class DemoPortal:
             return self._hits[path]
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # the default 5 drops SYNs under many parallel crawlers (1 s retransmits)
+    daemon_threads = True
+
+
 class _Tagged:
     def __init__(self, fn: Any, key: str) -> None:
         self.fn = fn
@@ -244,6 +249,7 @@ def _make_handler(portal: DemoPortal) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "TRS WCM/7.0"
+        disable_nagle_algorithm = True  # headers and body are separate writes: no 40 ms delayed-ACK stalls
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
             pass

@@ -270,3 +270,32 @@ def build_generic(doc: Callable[[DemoReport], bytes], corrupt_pdf: Callable[[], 
 
 def build_blocked() -> Resource:
     return Resource(status=412, body=CHALLENGE_412.encode())
+
+
+# ------------------------------------------------------------------------------------- bench
+
+
+def build_bench(portals: int, reports: int, per_page: int = 10) -> dict[str, Resource]:
+    """A scaled-up TRS-style variant for ``bench/crawl_bench.py``: ``/bench/pNNN/`` sites, each with
+    ``reports`` report articles (one small PDF attachment each) over list pages of ``per_page``."""
+    res: dict[str, Resource] = {}
+    for p in range(portals):
+        col = f"/bench/p{p:03d}/"
+        entries = []
+        for n in range(reports):
+            day = dt.date(2024, 1, 1) + dt.timedelta(days=n)
+            ym, ymd = day.strftime("%Y%m"), day.strftime("%Y%m%d")
+            unit = f"测试{p:03d}县第{n:02d}局"
+            title = f"{unit}2023年政府信息公开工作年度报告"
+            art, att = f"{ym}/t{ymd}_{n}.html", f"P0{ymd}{p:03d}{n:02d}.pdf"
+            entries.append(f'<li><a href="./{art}" title="{title}">{title}</a><span>{day}</span></li>')
+            res[col + art] = Resource(body=_page(title, f'<div class="TRS_Editor"><p>{title}</p>'
+                                                 f'<a href="./{att}">{title}.pdf</a></div>').encode())
+            res[col + f"{ym}/{att}"] = Resource(content_type="application/pdf", validators=True,
+                                                body=f"%PDF-1.4\n% {p} {n} {title}\n%%EOF\n".encode())
+        pages = [entries[i:i + per_page] for i in range(0, len(entries), per_page)]
+        for i, chunk in enumerate(pages):
+            name = "index.html" if i == 0 else f"index_{i}.html"
+            body = f'<ul>{"".join(chunk)}</ul><script>createPageHTML({len(pages)}, {i}, "index", "html");</script>'
+            res[col + name] = Resource(body=_page(f"测试{p:03d}县", body).encode())
+    return res
