@@ -15,6 +15,7 @@ from typing import Any
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.context import TaskRunContext
+from prefect.runtime import flow_run
 from sqlalchemy import select
 
 from flows import progress
@@ -107,6 +108,11 @@ def reparse_report(report_id: int, run_id: int | None = None) -> ReparseResult:
     return result
 
 
+def _run_name() -> str:
+    year = flow_run.parameters.get("year")
+    return f"reparse {year or 'all years'}"
+
+
 def reports_to_reparse(year: int | None, parser_version: str | None, force: bool) -> list[int]:
     import parsers
 
@@ -139,7 +145,7 @@ def diff_summary(results: list[ReparseResult]) -> list[dict[str, Any]]:
     return rows
 
 
-@flow(name="reparse", flow_run_name="reparse {year}", task_runner=thread_pool(4),
+@flow(name="reparse", flow_run_name=_run_name, task_runner=thread_pool(4),
       persist_result=False)
 def reparse(year: int | None = None, parser_version: str | None = None, force: bool = False) -> dict[str, Any]:
     """Re-parse stored blobs with the current parsers (reports read by another parser version, or by

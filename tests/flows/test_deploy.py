@@ -22,7 +22,7 @@ def test_register_applies_every_deployment_with_its_schedules(prefect_server: st
         pool = client.read_work_pool("nianbao-test-pool")
         assert pool.type == "process"
         harvest = client.read_deployment_by_name("harvest/harvest-yearly")
-        assert harvest.entrypoint == "flows.harvest:harvest"
+        assert harvest.entrypoint == "flows.harvest.harvest"  # a module path: workers need no checkout
         assert harvest.work_pool_name == "nianbao-test-pool"
         assert sorted((s.schedule.cron, s.schedule.timezone) for s in harvest.schedules) == [  # type: ignore[union-attr]
             ("0 2 1 2 *", SHANGHAI), ("0 2 1 3 *", SHANGHAI), ("0 2 1 4 *", SHANGHAI),
