@@ -25,7 +25,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-def serve(portals: int, reports: int, port_q: mp.Queue, stop: mp.Event) -> None:  # type: ignore[type-arg]
+def serve(portals: int, reports: int, port_q: Any, stop: Any) -> None:
     from nianbao.demo_portal import DemoPortal
     from nianbao.demo_portal.sites import build_bench
 

@@ -136,8 +136,7 @@ class ReportSpider(scrapy.Spider):
             return
         for entry in entries:
             yield from self.follow(response, entry)
-        if not self.scout:
-            yield from self.next_pages(response)
+        yield from self.next_pages(response)  # scout mode too: it reads the whole list layer
 
     def follow(self, response: TextResponse, entry: Entry) -> Iterator[Request]:
         match = match_report_title(entry.title, self.years)

@@ -50,7 +50,7 @@ def split(results: list[Any]) -> tuple[list[Request], list[ReportItem]]:
 def test_trs_list_page_gbk_entries_and_paging() -> None:
     spider = spider_for(TrsSpider, "trs", [2023], [{"name": "中卫市人民政府"}])
     response = file_response("trs", "index.html", {"nianbao_kind": "list", "nianbao_depth": 0})
-    assert response.encoding in ("gb18030", "gbk", "gb2312")
+    assert isinstance(response, HtmlResponse) and response.encoding in ("gb18030", "gbk", "gb2312")
     entries = spider.list_entries(response)  # type: ignore[arg-type]
     assert len(entries) == 8
     assert entries[2].title == "中卫市人民政府2023年政府信息公开工作年度报告"

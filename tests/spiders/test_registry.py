@@ -39,7 +39,8 @@ def test_defaults_filled(tmp_path: Path) -> None:
     assert [u.region_code for u in p.units] == ["640521", "640521"]
     assert p.effective_selectors["body"].startswith("div.TRS_Editor")
     # the entry written back is a valid entry again
-    again = load_registry(write(tmp_path / "x" if (tmp_path / "x").mkdir() is None else tmp_path, portal_to_yaml(p)))
+    (tmp_path / "again").mkdir()
+    again = load_registry(write(tmp_path / "again", portal_to_yaml(p)))
     assert again.get("nx-test") == p
 
 
