@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Numeric, Select, and_, case, cast, func, null, or_, select, true
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Numeric, Select, and_, cast, func, null, or_, select, true
+from sqlalchemy.orm import Session, aliased, defer
 
 from nianbao.errors import UserError
 from storage.archive import Archive
@@ -247,7 +247,8 @@ def report_row(report: Report, unit: Unit) -> dict[str, Any]:
 
 
 def _report_unit_select() -> Select[Report, Unit]:
-    return select(Report, Unit).join(Unit, Unit.id == Report.unit_id)
+    # the plain text (tens of kB per report) is loaded only where it is read (diff, repeated text)
+    return select(Report, Unit).join(Unit, Unit.id == Report.unit_id).options(defer(Report.text))
 
 
 def _cells_of(s: Session, report_ids: list[int], cell_ids: tuple[str, ...] | list[str]) -> dict[int, dict[str, Any]]:
@@ -742,30 +743,38 @@ def ranking(
     else:
         check_cell_id(metric)
         label, numerators, denominator = metric, (metric,), None
-    wanted = list(numerators) + ([denominator] if denominator else [])
-    num = func.sum(case((Cell.cell_id.in_(list(numerators)), Cell.value)))
-    den = func.sum(case((Cell.cell_id == denominator, Cell.value))) if denominator else None
+    chosen = (
+        select(Report.id).join(Unit, Unit.id == Report.unit_id)
+        .where(Report.year == year, Report.is_canonical.is_(True), _in_region(code))
+    )
+    if level:
+        chosen = chosen.where(Unit.level == level)
+    # per report, its few cells are read through the (report_id, cell_id) key (correlated subqueries):
+    # a scan of the cells table by cell id would touch every year's reports
+    num = (select(func.sum(Cell.value)).where(Cell.report_id == Report.id, Cell.cell_id.in_(list(numerators)))
+           .correlate(Report).scalar_subquery())
+    den = (select(func.sum(Cell.value)).where(Cell.report_id == Report.id, Cell.cell_id == denominator)
+           .correlate(Report).scalar_subquery()) if denominator else cast(null(), Numeric(20, 4))
     per_report = (
-        select(Cell.report_id.label("report_id"), num.label("num"), (den if den is not None else cast(null(), Numeric(20, 4))).label("den"))
-        .where(Cell.cell_id.in_(wanted))
-        .group_by(Cell.report_id)
-        .subquery()
+        select(Report.id.label("report_id"), num.label("num"), den.label("den"))
+        .where(Report.id.in_(chosen))
+        .cte("per_report")
     )
     score = (per_report.c.num * 1.0 / func.nullif(per_report.c.den, 0)) if denominator else per_report.c.num
     stmt = (
         select(Report, Unit, per_report.c.num, per_report.c.den, score.label("score"))
-        .join(Unit, Unit.id == Report.unit_id)
         .join(per_report, per_report.c.report_id == Report.id)
-        .where(Report.year == year, Report.is_canonical.is_(True), _in_region(code))
+        .join(Unit, Unit.id == Report.unit_id)
+        .options(defer(Report.text))
     )
-    if level:
-        stmt = stmt.where(Unit.level == level)
     direction = score.asc() if ascending else score.desc()
     with archive.session() as s:
-        total = _count(s, stmt)
+        agg = s.execute(
+            select(func.sum(per_report.c.num), func.sum(per_report.c.den), func.count(per_report.c.num))
+            .select_from(per_report)
+        ).one()
+        total = int(agg[2] or 0)
         rows = s.execute(stmt.order_by(direction.nulls_last(), Unit.name, Report.id).limit(limit).offset(offset)).all()
-        agg_sub = stmt.subquery()
-        agg = s.execute(select(func.sum(agg_sub.c.num), func.sum(agg_sub.c.den), func.count())).one()
     items = []
     for rank, (report, unit, n, d, sc) in enumerate(rows, start=offset + 1):
         items.append(report_row(report, unit) | {

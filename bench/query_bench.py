@@ -1,0 +1,213 @@
+#!/usr/bin/env python
+"""Query benchmark: p50/p95 of every page and API call of ``nianbao serve`` under 20 concurrent clients.
+
+Serves the archive filled by ``bench/archive_bench.py`` (100,000 synthetic reports in PostgreSQL)
+with uvicorn on 127.0.0.1 in a separate process, then a load generator on 127.0.0.1 sends each
+request ``--requests`` times from ``--clients`` concurrent clients, with parameters drawn from the
+archive (report ids, units, regions, years).  Target: p95 < 100 ms for every page and API call.
+
+    .venv/bin/python bench/archive_bench.py                  # once: fills nianbao_bench (takes a while)
+    .venv/bin/python bench/query_bench.py                    # p95 per page and API call
+    .venv/bin/python bench/query_bench.py --database-url postgresql://postgres@127.0.0.1/nb_small --requests 100
+
+Prints one line per endpoint and exits 1 when a p95 misses the target (2 when the archive is absent).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import create_engine, func, select, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy.exc import OperationalError  # noqa: E402
+
+from nianbao.settings import normalize_database_url  # noqa: E402
+from storage.models import CheckResult, Report, Unit  # noqa: E402
+
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/nianbao_bench"
+TARGET_MS = 100.0
+CELL = "applications/new_received/total"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def how_to_create(url: str, why: str) -> None:
+    print(f"query_bench: {why}.\nCreate and fill it with the archive benchmark first:\n"
+          f"    .venv/bin/python bench/archive_bench.py --database-url {make_url(url).render_as_string()}",
+          file=sys.stderr)
+    sys.exit(2)
+
+
+def sample_parameters(url: str, rng: random.Random, n: int = 200) -> dict[str, list]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            try:
+                reports = conn.scalar(select(func.count()).select_from(Report))
+            except Exception:  # no schema
+                how_to_create(url, "the database has no nianbao schema")
+            if not reports:
+                how_to_create(url, "the archive holds no reports")
+            max_id = conn.scalar(select(func.max(Report.id))) or 1
+            ids = sorted({rng.randint(1, max_id) for _ in range(n * 3)})
+            rows = conn.execute(select(Report.id, Report.unit_id, Report.year).where(Report.id.in_(ids))).all()
+            years = list(conn.scalars(select(Report.year).distinct().order_by(Report.year)))
+            codes = [c for c in conn.scalars(select(Unit.region_code).distinct().limit(5000)) if c]
+            versions = conn.execute(text(
+                "SELECT a.id, b.id FROM reports a JOIN reports b ON a.unit_id = b.unit_id AND a.year = b.year "
+                "AND a.version < b.version LIMIT 100")).all()
+            failing = list(conn.scalars(select(CheckResult.report_id).distinct().limit(500)))
+            print(f"archive: {reports} reports, years {years[0]}-{years[-1]}, {len(codes)} region codes "
+                  f"(sampled {len(rows)} reports)")
+    except OperationalError as exc:
+        how_to_create(url, f"cannot connect ({str(exc.orig).strip().splitlines()[0]})")
+    finally:
+        engine.dispose()
+    pairs = [(r.id, r.id) for r in rows[:20]] if not versions else [tuple(v) for v in versions]
+    return {"reports": [r.id for r in rows], "units": [r.unit_id for r in rows], "years": years,
+            "codes": codes, "pairs": pairs, "failing": failing or [r.id for r in rows]}
+
+
+def endpoints(p: dict[str, list], rng: random.Random) -> dict[str, object]:
+    """Name -> a function giving the next URL path to request."""
+    def report() -> int:
+        return rng.choice(p["reports"])
+
+    def year() -> int:
+        return rng.choice(p["years"])
+
+    def county() -> str:
+        return rng.choice(p["codes"])
+
+    def city() -> str:
+        return rng.choice(p["codes"])[:4] + "00"
+
+    def pair() -> tuple[int, int]:
+        return rng.choice(p["pairs"])
+
+    cell = quote(CELL, safe="")
+    return {
+        "page /": lambda: "/",
+        "page /?q=": lambda: f"/?q={quote(rng.choice(['教育局', '人民政府', '财政局', '民政局']))}&year={year()}",
+        "page /reports/{id}": lambda: f"/reports/{report()}",
+        "page /reports/{id} (failing)": lambda: f"/reports/{rng.choice(p['failing'])}",
+        "page provenance": lambda: f"/reports/{report()}/provenance?cell={cell}",
+        "page /units/{id}": lambda: f"/units/{rng.choice(p['units'])}",
+        "page /diff": lambda: "/diff?a={}&b={}".format(*pair()),
+        "page /coverage (county)": lambda: f"/coverage?region={county()}&year={year()}",
+        "page /coverage (city)": lambda: f"/coverage?region={city()}&year={year()}",
+        "page /violations": lambda: f"/violations?rule=applications.balance&year={year()}",
+        "page /rankings": lambda: f"/rankings?year={year()}&metric=not_disclosed_share&region={city()}",
+        "api /api/reports": lambda: f"/api/reports?year={year()}&region={city()}",
+        "api /api/reports/{id}": lambda: f"/api/reports/{report()}",
+        "api provenance": lambda: f"/api/reports/{report()}/provenance?cell={cell}",
+        "api /api/units/{id}/years": lambda: f"/api/units/{rng.choice(p['units'])}/years",
+        "api region reports": lambda: f"/api/regions/{city()}/reports?year={year()}",
+        "api /api/coverage": lambda: f"/api/coverage?region={county()}&year={year()}",
+        "api /api/violations": lambda: f"/api/violations?year={year()}&offset={rng.randint(0, 5) * 50}",
+        "api /api/diff": lambda: "/api/diff?a={}&b={}".format(*pair()),
+        "api /api/rankings": lambda: f"/api/rankings?year={year()}&metric=applications_received",
+        "api /api/rankings (share)": lambda: f"/api/rankings?year={year()}&metric=not_disclosed_share",
+        "api /api/repeated-text": lambda: f"/api/repeated-text?year={year()}&region={city()}",
+    }
+
+
+async def load(base: str, make_url_fn, requests: int, clients: int) -> tuple[list[float], dict[int, int]]:  # type: ignore[no-untyped-def]
+    import httpx
+
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    todo = [make_url_fn() for _ in range(requests)]
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
+        async def worker() -> None:
+            while todo:
+                path = todo.pop()
+                t0 = time.perf_counter()
+                r = await client.get(path)
+                latencies.append((time.perf_counter() - t0) * 1000)
+                statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
+
+        await asyncio.gather(*(worker() for _ in range(clients)))
+    return latencies, statuses
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--database-url", default=DEFAULT_URL)
+    ap.add_argument("--clients", type=int, default=20, help="concurrent clients")
+    ap.add_argument("--requests", type=int, default=400, help="requests per endpoint")
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="uvicorn worker processes")
+    ap.add_argument("--only", help="only endpoints whose name contains this")
+    args = ap.parse_args()
+    url = normalize_database_url(args.database_url)
+    rng = random.Random(7)
+    params = sample_parameters(url, rng)
+
+    port = free_port()
+    env = dict(os.environ, NIANBAO_DATABASE_URL=url, NIANBAO_HOME="/tmp/nianbao-query-bench")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "nianbao.web.asgi:app", "--host", "127.0.0.1", "--port", str(port),
+         "--workers", str(args.workers), "--log-level", "warning", "--no-access-log"],
+        env=env, cwd=str(Path(__file__).resolve().parents[1]),
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        import httpx
+
+        deadline = time.time() + 60
+        while True:
+            try:
+                if httpx.get(base + "/openapi.json", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.time() > deadline or server.poll() is not None:
+                raise SystemExit("query_bench: the server did not start")
+            time.sleep(0.3)
+        print(f"server: uvicorn, {args.workers} workers, {base}; load: {args.clients} clients, "
+              f"{args.requests} requests per endpoint (target p95 < {TARGET_MS:.0f} ms)")
+        print(f"{'endpoint':34} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'req/s':>7}  statuses")
+        misses = []
+        for name, fn in endpoints(params, rng).items():
+            if args.only and args.only not in name:
+                continue
+            asyncio.run(load(base, fn, min(40, args.requests), args.clients))  # warm-up
+            t0 = time.perf_counter()
+            lat, statuses = asyncio.run(load(base, fn, args.requests, args.clients))
+            wall = time.perf_counter() - t0
+            lat.sort()
+            p50, p95 = statistics.median(lat), lat[int(0.95 * (len(lat) - 1))]
+            ok = p95 < TARGET_MS and set(statuses) <= {200}
+            if not ok:
+                misses.append(name)
+            print(f"{name:34} {p50:8.1f} {p95:8.1f} {lat[-1]:8.1f} {len(lat) / wall:7.0f}  "
+                  f"{' '.join(f'{k}:{v}' for k, v in sorted(statuses.items()))}{'' if ok else '   <-- MISS'}")
+        print("all p95 < 100 ms" if not misses else f"{len(misses)} endpoint(s) miss the target: {', '.join(misses)}")
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    sys.exit(1 if misses else 0)
+
+
+if __name__ == "__main__":
+    main()
