@@ -64,7 +64,7 @@ class SummaryExtension:
             "outcome": outcome,
             "error_class": error_class,
             "error_message": messages.get(error_class) if error_class else None,
-            "pages": stats.get("nianbao/fetches", 0),
+            "pages": stats.get("nianbao/fetches") or stats.get("downloader/response_count", 0),
             "documents": stats.get("nianbao/items/new", 0) + stats.get("nianbao/items/unchanged", 0),
             "new_documents": stats.get("nianbao/items/new", 0),
             "errors": {k.split("/", 2)[2]: v for k, v in sorted(stats.items()) if k.startswith("nianbao/error/")},

@@ -36,6 +36,8 @@ class Crawled:
     blobs_after: tuple[int, int] = (0, 0)
     reissued: CrawlResult | None = None
     auto: CrawlResult | None = None
+    forced: CrawlResult | None = None
+    forced_log: list[LoggedRequest] = field(default_factory=list)
     sha_before: dict[str, str] = field(default_factory=dict)
 
     def archive(self) -> Any:
@@ -95,6 +97,9 @@ def crawled(tmp_path_factory: pytest.TempPathFactory, pg_databases: Any) -> Iter
         c.reissued = crawl("demo-hanweb", "third")
         c.auto = crawl_in_subprocess(None, 2023, url=portal.start_url("hanweb"), family="auto",
                                      output_dir=out / "auto", settings_env=env, fast=True, timeout=180)
+        n = len(portal.request_log)
+        c.forced = crawl("demo-generic", "forced", force=True)
+        c.forced_log = portal.request_log[n:]
         yield c
     if pg_databases is not None:
         pg_databases.drop(url)
@@ -227,6 +232,15 @@ def test_changed_document_is_downloaded_again(crawled: Crawled) -> None:
     assert [path_of(i["document_url"]) for i in new] == [crawled.portal.document_path("hw-spj-2023")]
     assert new[0]["sha256"] == hashlib.sha256(crawled.portal.document("hw-spj-2023")).hexdigest()
     assert new[0]["sha256"] != crawled.sha_before["hw-spj-2023"]
+
+
+def test_forced_recrawl_downloads_again(crawled: Crawled) -> None:
+    assert crawled.forced is not None and crawled.forced.returncode == 0
+    assert crawled.forced.items and not any(i["unchanged"] for i in crawled.forced.items)
+    documents = {crawled.portal.document_path(r.key) for r in crawled.portal.expected_reports(YEARS, "gen")}
+    fetched = {unquote(r.path.split("?")[0]) for r in crawled.forced_log if r.status == 200}
+    assert documents <= fetched
+    assert not any("If-None-Match" in r.headers for r in crawled.forced_log)
 
 
 def test_polite_user_agent_and_robots_first(crawled: Crawled) -> None:
