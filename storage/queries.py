@@ -209,9 +209,13 @@ def region_prefix(code: str) -> str:
 
 
 def _in_region(code: str | None) -> Any:
+    """Units of an area and its subordinate areas: a range on the code (index-friendly) plus the prefix."""
     if code is None:
         return true()
-    return Unit.region_code.startswith(region_prefix(code), autoescape=True)
+    prefix = region_prefix(code)
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return and_(Unit.region_code >= prefix, Unit.region_code < upper,
+                Unit.region_code.startswith(prefix, autoescape=True))
 
 
 # ------------------------------------------------------------------ rows
@@ -307,7 +311,8 @@ def search_reports(
     with archive.session() as s:
         total = _count(s, stmt)
         rows = s.execute(
-            stmt.order_by(Report.year.desc(), Unit.name, Unit.id, Report.version.desc()).limit(limit).offset(offset)
+            stmt.order_by(Report.year.desc(), Report.region_code.desc(), Report.unit_id, Report.version.desc())
+            .limit(limit).offset(offset)
         ).all()
         return Page([report_row(r, u) for r, u in rows], total, limit, offset)
 
