@@ -15,6 +15,8 @@ from scrapy.http import Response
 BLOCKED_STATUSES = {412: "blocked_412", 521: "blocked_521"}
 _CAPTCHA = re.compile(rb"(?:\xe9\xaa\x8c\xe8\xaf\x81\xe7\xa0\x81|captcha|slide-verify|nc_iconfont|geetest)", re.I)  # 验证码
 _CAPTCHA_CONTEXT = re.compile(rb"<form|<input|verify", re.I)
+_REPORT_TEXT = re.compile("年度报告|年报".encode()
+                          + rb"|" + "年度报告".encode("gbk") + rb"|" + "年报".encode("gbk"))
 _SOFT_404 = re.compile(
     "页面不存在|页面未找到|找不到页面|您访问的页面不存在|页面已删除|已被删除|404 Not Found|Page Not Found|文章不存在|信息不存在"
 )
@@ -59,7 +61,8 @@ def classify_response(response: Response) -> tuple[str | None, str | None]:
     ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1").lower()
     form = sniff_form(body, response.url, ctype)
     if form == "html" or "html" in ctype:
-        if len(body) < 20000 and _CAPTCHA.search(body) and _CAPTCHA_CONTEXT.search(body):
+        if len(body) < 20000 and _CAPTCHA.search(body) and _CAPTCHA_CONTEXT.search(body) \
+                and not _REPORT_TEXT.search(body):  # a comment form with a captcha under a report is fine
             return "blocked_captcha", "page asks for a captcha"
         if len(body) < 6000:
             text = response.text if hasattr(response, "text") else body.decode("utf-8", "replace")

@@ -32,6 +32,7 @@ def resp(body: bytes, status: int = 200, ctype: str = "text/html; charset=utf-8"
         (resp(b"<html>Just a moment</html>", 521), "blocked_521"),
         (resp('<html><form><input id="captcha">请输入验证码</form></html>'.encode()), "blocked_captcha"),
         (resp(sites.SOFT_404.encode()), "soft_404"),
+        (resp('<html><h1>某县2023年政府信息公开工作年度报告</h1><form>留言<input>验证码</form></html>'.encode()), None),
         (resp(b"", 200, "application/pdf", URL + ".pdf"), "empty_body"),
         (resp(b"%PDF-1.4\n1 0 obj", 200, "application/pdf", URL + ".pdf"), "corrupt_document"),
         (resp(b"<html>oops</html>", 200, "application/pdf", URL + ".pdf"), "corrupt_document"),
