@@ -30,10 +30,11 @@ MAX_TABLE_PAGES = 60  # pages read character by character
 MIN_TEXT_CHARS_PER_PAGE = 15  # fewer non-blank characters than this on average: no text layer
 
 TABLE_WORDS = re.compile(
-    r"信息内容|申请人情况|本年新收|上年结转|予以公开|不予公开|无法提供|不予处理|结转下年度|"
-    r"行政复议|行政诉讼|第二十条|本年制发|本年新制作|处理决定|结果维持|自然人"
+    r"信息内容|申请人情况|本年新收|上年结转|不予公开|无法提供|不予处理|其他处理|结转下年度继续办理|"
+    r"结果维持|结果纠正|尚未审结|第二十条第|本年制发|本年新制作|处理决定数量|自然人|商业企业"
 )
 _PAGE_NUMBER = re.compile(r"^[-—–\s]*(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*/\s*(?:共\s*)?\d{1,4}\s*页?)?[-—–\s]*$")
+_WHITESPACE = re.compile(r"\s")
 _NUMBER = re.compile(r"^[\s\d,.，．%\-/—–]+$")
 _SENTENCE_END = ("。", "：", ":", "；", "！", "？")
 
@@ -54,20 +55,29 @@ def read(data: bytes) -> SourceDocument:
             raise ParseError("corrupt_pdf", "the PDF has no readable pages (truncated or damaged)")
         if npages > MAX_PAGES:
             raise ParseError("too_large", f"the PDF has {npages} pages, more than {MAX_PAGES}")
-        texts = [_page_text(pdf, i) for i in range(npages)]
-        visible = sum(len(re.sub(r"\s", "", t)) for t in texts)
+        blocks: list[Block] = []
+        table_pages = 0
+        visible = 0
+        for index in range(npages):
+            page = pdf[index]
+            try:
+                textpage = page.get_textpage()
+                try:
+                    text = textpage.get_text_range()
+                    visible += len(text) - len(_WHITESPACE.findall(text))
+                    if TABLE_WORDS.search(text) and table_pages < MAX_TABLE_PAGES:
+                        table_pages += 1
+                        blocks += _table_page(page, textpage, index)
+                    else:
+                        blocks += _prose_page(text, index + 1)
+                finally:
+                    textpage.close()
+            finally:
+                page.close()
         if visible < MIN_TEXT_CHARS_PER_PAGE * npages:
             from parsers.readers import image
 
             return image.read_pdf(data, pdf=pdf)
-        blocks: list[Block] = []
-        table_pages = 0
-        for i, text in enumerate(texts):
-            if TABLE_WORDS.search(text) and table_pages < MAX_TABLE_PAGES:
-                table_pages += 1
-                blocks += _table_page(pdf, i)
-            else:
-                blocks += _prose_page(text, i + 1)
         meta: dict[str, Any] = {"pages": npages, "table_pages": table_pages, "ocr": False}
         title = pdf.get_metadata_dict().get("Title") if hasattr(pdf, "get_metadata_dict") else None
         if title:
@@ -89,18 +99,6 @@ def _open(data: bytes) -> pdfium.PdfDocument:
         ) from None
 
 
-def _page_text(pdf: pdfium.PdfDocument, index: int) -> str:
-    page = pdf[index]
-    try:
-        textpage = page.get_textpage()
-        try:
-            return textpage.get_text_range()
-        finally:
-            textpage.close()
-    finally:
-        page.close()
-
-
 def _prose_page(text: str, page_no: int) -> list[Block]:
     """Paragraphs of a page without tables: wrapped lines joined, headings and page numbers apart."""
     raw = [ln.strip() for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
@@ -120,18 +118,10 @@ def _prose_page(text: str, page_no: int) -> list[Block]:
     return blocks
 
 
-def _table_page(pdf: pdfium.PdfDocument, index: int) -> list[Block]:
-    page = pdf[index]
-    try:
-        height = page.get_height()
-        textpage = page.get_textpage()
-        try:
-            chars = page_chars(textpage, height)
-        finally:
-            textpage.close()
-        segments = page_segments(page, height)
-    finally:
-        page.close()
+def _table_page(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage, index: int) -> list[Block]:
+    height = page.get_height()
+    chars = page_chars(textpage, height)
+    segments = page_segments(page, height)
     page_no = index + 1
     grids = [g for g in find_grids(segments) if len(g.xs) >= 3]
     placed: list[tuple[float, Block]] = []
@@ -156,24 +146,46 @@ def _table_page(pdf: pdfium.PdfDocument, index: int) -> list[Block]:
 
 
 def _paragraphs(text_lines: list[list[Char]], page_no: int) -> list[tuple[float, Block]]:
-    """Lines joined into paragraphs: a line that reaches the right margin continues on the next line."""
+    """Lines joined into paragraphs the way a reader sees them.
+
+    A line continues the paragraph above when it has the same font size, follows without a blank
+    line, starts at the left margin and the line above reached the right margin (CJK justification
+    leaves up to a few characters short) -- or when both lines are centred (a title over two lines).
+    An indented line starts a paragraph; a right-aligned line (signature, date) stands alone."""
     if not text_lines:
         return []
     right = max(ln[-1].x1 for ln in text_lines)
     left = min(ln[0].x0 for ln in text_lines)
+    middle = (left + right) / 2
     out: list[tuple[float, Block]] = []
     current: list[list[Char]] = []
+
+    def size_of(line: list[Char]) -> float:
+        return sorted(ch.size for ch in line)[len(line) // 2]
+
+    def centred(line: list[Char], size: float) -> bool:
+        return abs((line[0].x0 + line[-1].x1) / 2 - middle) <= size
+
+    def short_centred(line: list[Char], size: float) -> bool:
+        return centred(line, size) and line[0].x0 > left + 2 * size and line[-1].x1 < right - 2 * size
+
     for ln in text_lines:
-        size = ln[0].size
-        right_aligned = ln[-1].x1 >= right - size and ln[0].x0 > left + 6 * size
-        if current and (ln[0].top - current[-1][-1].bottom > 1.2 * size or right_aligned):
-            out.append(_paragraph(current, page_no))  # a blank line or a signature line: a new paragraph
-            current = []
+        size = size_of(ln)
+        if current:
+            prev = current[-1]
+            prev_size = size_of(prev)
+            both_centred = centred(prev, prev_size) and short_centred(ln, size)
+            new_paragraph = (
+                ln[0].top - prev[-1].bottom > 1.2 * size
+                or (ln[-1].x1 >= right - size and ln[0].x0 > left + 6 * size and not both_centred)
+                or abs(size - prev_size) > 0.15 * max(size, prev_size)
+                or (not both_centred and (prev[-1].x1 < right - 6 * prev_size or ln[0].x0 > left + size))
+                or line_text(prev).endswith(_SENTENCE_END)
+            )
+            if new_paragraph:
+                out.append(_paragraph(current, page_no))
+                current = []
         current.append(ln)
-        text = line_text(ln)
-        if ln[-1].x1 < right - 1.5 * ln[-1].size or text.endswith(_SENTENCE_END):
-            out.append(_paragraph(current, page_no))
-            current = []
     if current:
         out.append(_paragraph(current, page_no))
     return out

@@ -154,6 +154,8 @@ def _grid(hs: list[Segment], vs: list[Segment]) -> Grid | None:
     # an inner edge that separates no two cells is noise (a stroke taken for a rule): drop it
     xs = [xs[0]] + [x for x in xs[1:-1] if _separates(vs, x, ys)] + [xs[-1]]
     ys = [ys[0]] + [y for y in ys[1:-1] if _separates(hs, y, xs)] + [ys[-1]]
+    v_at = [[s for s in vs if abs(s.pos - x) <= SNAP] for x in xs]
+    h_at = [[s for s in hs if abs(s.pos - y) <= SNAP] for y in ys]
     nrows, ncols = len(ys) - 1, len(xs) - 1
     if nrows * ncols > 20_000:
         return None
@@ -168,11 +170,11 @@ def _grid(hs: list[Segment], vs: list[Segment]) -> Grid | None:
 
     for r in range(nrows):
         for c in range(ncols):
-            if c + 1 < ncols and not _covered(vs, xs[c + 1], ys[r], ys[r + 1]):
+            if c + 1 < ncols and not _covered(v_at[c + 1], xs[c + 1], ys[r], ys[r + 1]):
                 a, b = find(r * ncols + c), find(r * ncols + c + 1)
                 if a != b:
                     parent[a] = b
-            if r + 1 < nrows and not _covered(hs, ys[r + 1], xs[c], xs[c + 1]):
+            if r + 1 < nrows and not _covered(h_at[r + 1], ys[r + 1], xs[c], xs[c + 1]):
                 a, b = find(r * ncols + c), find((r + 1) * ncols + c)
                 if a != b:
                     parent[a] = b

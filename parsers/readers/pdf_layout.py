@@ -56,66 +56,93 @@ class Segment:
 def page_chars(textpage: pdfium.PdfTextPage, page_height: float) -> list[Char]:
     raw = textpage.raw
     count = pdfium_c.FPDFText_CountChars(raw)
-    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
     rect = pdfium_c.FS_RECTF()
+    rect_ref = ctypes.byref(rect)
+    get_unicode, get_box = pdfium_c.FPDFText_GetUnicode, pdfium_c.FPDFText_GetLooseCharBox
     chars: list[Char] = []
     for i in range(count):
-        code = pdfium_c.FPDFText_GetUnicode(raw, i)
-        if code in (0, 0xFFFE, 0xFFFF) or code < 0x20 or pdfium_c.FPDFText_IsGenerated(raw, i) == 1:
+        code = get_unicode(raw, i)
+        # control characters, pdfium's generated spaces / line breaks, blanks
+        if code <= 0x20 or code in (0xA0, 0x3000, 0xFFFE, 0xFFFF) or code >= 0x110000:
             continue
-        ch = chr(code) if code < 0x110000 else "\ufffd"
-        if ch.isspace():
+        if not get_box(raw, i, rect_ref):
             continue
-        if pdfium_c.FPDFText_GetLooseCharBox(raw, i, ctypes.byref(rect)):
-            x0, x1, y0, y1 = rect.left, rect.right, rect.bottom, rect.top
-        else:
-            pdfium_c.FPDFText_GetCharBox(raw, i, left, right, bottom, top)
-            x0, x1, y0, y1 = left.value, right.value, bottom.value, top.value
-        if y0 > y1:
-            y0, y1 = y1, y0
-        size = pdfium_c.FPDFText_GetFontSize(raw, i) or (y1 - y0)
-        chars.append(Char(ch, x0, page_height - y1, x1, page_height - y0, size))
+        y0, y1 = (rect.bottom, rect.top) if rect.bottom <= rect.top else (rect.top, rect.bottom)
+        chars.append(Char(chr(code), rect.left, page_height - y1, rect.right, page_height - y0, y1 - y0))
     return dedupe(chars)
 
 
 def dedupe(chars: list[Char], tolerance: float = DEDUPE_TOLERANCE) -> list[Char]:
     """Drop a character drawn again at (almost) the same place: fake bold, shadows."""
     kept: list[Char] = []
-    buckets: dict[tuple[str, int, int], list[Char]] = {}
+    seen: dict[tuple[str, int, int], list[Char]] = {}
     for ch in chars:
-        bx, by = int(ch.x0 // 4), int(ch.top // 4)
+        ix, iy = int(ch.x0), int(ch.top)
+        text = ch.text
         duplicate = False
-        for dx in (-1, 0, 1):
-            for dy in (-1, 0, 1):
-                for other in buckets.get((ch.text, bx + dx, by + dy), ()):
-                    if abs(other.x0 - ch.x0) <= tolerance and abs(other.top - ch.top) <= tolerance:
-                        duplicate = True
-                        break
+        for key in (
+            (text, ix, iy),
+            (text, ix - 1, iy),
+            (text, ix + 1, iy),
+            (text, ix, iy - 1),
+            (text, ix, iy + 1),
+            (text, ix - 1, iy - 1),
+            (text, ix + 1, iy + 1),
+            (text, ix - 1, iy + 1),
+            (text, ix + 1, iy - 1),
+        ):
+            others = seen.get(key)
+            if others and any(
+                abs(o.x0 - ch.x0) <= tolerance and abs(o.top - ch.top) <= tolerance for o in others
+            ):
+                duplicate = True
+                break
         if not duplicate:
             kept.append(ch)
-            buckets.setdefault((ch.text, bx, by), []).append(ch)
+            seen.setdefault((text, ix, iy), []).append(ch)
     return kept
 
 
 def page_segments(page: pdfium.PdfPage, page_height: float) -> list[Segment]:
     segments: list[Segment] = []
-    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=4):
-        x0, y0, x1, y1 = obj.get_bounds()
-        width, height = x1 - x0, y1 - y0
-        top, bottom = page_height - y1, page_height - y0
-        if height <= THIN and width >= MIN_RULE:
-            segments.append(Segment(True, (top + bottom) / 2, x0, x1))
-        elif width <= THIN and height >= MIN_RULE:
-            segments.append(Segment(False, (x0 + x1) / 2, top, bottom))
-        elif width >= MIN_RULE and height >= MIN_RULE and pdfium_c.FPDFPath_CountSegments(obj.raw) <= 6:
-            # a rectangle: its four edges
-            segments += [
-                Segment(True, top, x0, x1),
-                Segment(True, bottom, x0, x1),
-                Segment(False, x0, top, bottom),
-                Segment(False, x1, top, bottom),
-            ]
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    refs = (ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top))
+
+    def visit(count: int, get: object, depth: int) -> None:
+        for i in range(count):
+            obj = get(i)  # type: ignore[operator]
+            kind = pdfium_c.FPDFPageObj_GetType(obj)
+            if kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < 4:
+                visit(
+                    pdfium_c.FPDFFormObj_CountObjects(obj),
+                    lambda j, o=obj: pdfium_c.FPDFFormObj_GetObject(o, j),
+                    depth + 1,
+                )
+            elif kind == pdfium_c.FPDF_PAGEOBJ_PATH and pdfium_c.FPDFPageObj_GetBounds(obj, *refs):
+                _add_path(segments, obj, left.value, bottom.value, right.value, top.value, page_height)
+
+    raw = page.raw
+    visit(pdfium_c.FPDFPage_CountObjects(raw), lambda i: pdfium_c.FPDFPage_GetObject(raw, i), 0)
     return segments
+
+
+def _add_path(
+    segments: list[Segment], obj: object, x0: float, y0: float, x1: float, y1: float, page_height: float
+) -> None:
+    width, height = x1 - x0, y1 - y0
+    top, bottom = page_height - y1, page_height - y0
+    if height <= THIN and width >= MIN_RULE:
+        segments.append(Segment(True, (top + bottom) / 2, x0, x1))
+    elif width <= THIN and height >= MIN_RULE:
+        segments.append(Segment(False, (x0 + x1) / 2, top, bottom))
+    elif width >= MIN_RULE and height >= MIN_RULE and pdfium_c.FPDFPath_CountSegments(obj) <= 6:
+        # a rectangle: its four edges
+        segments += [
+            Segment(True, top, x0, x1),
+            Segment(True, bottom, x0, x1),
+            Segment(False, x0, top, bottom),
+            Segment(False, x1, top, bottom),
+        ]
 
 
 def lines(chars: list[Char]) -> list[list[Char]]:
