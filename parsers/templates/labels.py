@@ -133,7 +133,7 @@ APPLICATION_ROW_ORDER_2019 = ("new_received", "carried_over", *RESULT_ROWS_2019,
 
 # active disclosure (第二十条) rows
 ACTIVE_ROWS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("normative_documents", ("规范性文件",)),
+    ("normative_documents", ("规范性文件", "行政规范")),
     ("regulations", ("规章",)),
     ("other_administrative_services", ("对外管理服务",)),
     ("administrative_licensing", ("行政许可",)),

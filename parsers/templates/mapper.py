@@ -69,6 +69,7 @@ class RowInfo:
     last_text: str
     slots: list[Slot]
     irregular: bool = False  # a cell held several values or a label ended in numbers
+    first_text: float = -1  # position of the first label cell (-1: none)
 
     def cell_at(self, pos: float) -> SourceCell | None:
         p = int(pos)
@@ -110,6 +111,7 @@ def _row_info(idx: int, tindex: int, row: SourceRow) -> RowInfo:
     texts: list[str] = []
     slots: list[Slot] = []
     irregular = False
+    first_text = -1
     for pos, cell in enumerate(row.cells):
         if not isinstance(cell.text, str):
             cell.text = ""  # a reader's None for a merged-away cell
@@ -132,9 +134,11 @@ def _row_info(idx: int, tindex: int, row: SourceRow) -> RowInfo:
             text = norm_label(label_part)
             slots.extend(Slot(pos + (k + 1) / 100, v, cell) for k, v in enumerate(trailing))
             irregular = True
+        if first_text < 0:
+            first_text = pos
         if not texts or texts[-1] != text:
             texts.append(text)
-    return RowInfo(idx, tindex, row, "".join(texts), texts[-1] if texts else "", slots, irregular)
+    return RowInfo(idx, tindex, row, "".join(texts), texts[-1] if texts else "", slots, irregular, first_text)
 
 
 def _label_then_numbers(text: str) -> tuple[str, list[CellValue]]:
@@ -160,7 +164,10 @@ def _header_positions(rows: Sequence[RowInfo], fields: tuple[tuple[str, tuple[st
             f = header_field(cell.text, fields)
             if f is not None and pos not in found:
                 found[pos] = f
-    positions = sorted(found)
+    positions: list[int] = []
+    for p in sorted(found):  # a header repeated in the next grid column (an unmarked merge) counts once
+        if not positions or found[positions[-1]] != found[p] or p - positions[-1] > 1:
+            positions.append(p)
     names = [found[p] for p in positions]
     if names == list(order) * repeat:
         return [float(p) for p in positions]
@@ -531,11 +538,7 @@ def align(r: RowInfo, n: int, refs: Sequence[list[float]], constraint: Constrain
     if len(slots) == n:
         return list(slots)
     if len(slots) > n:
-        for ref in refs:
-            at = {s.pos: s for s in slots}
-            if len(ref) == n and all(p in at for p in ref):
-                return [at[p] for p in ref]
-        return list(slots[-n:]) if extra == "last" else list(slots[:n])
+        return _too_many(r, n, refs, extra)
     split = _split_run(slots, n, constraint)  # only when exactly one split satisfies the row's sums
     if split is not None:
         return split
@@ -545,6 +548,25 @@ def align(r: RowInfo, n: int, refs: Sequence[list[float]], constraint: Constrain
             if got is not None:
                 return got
     return _by_constraint(r, n, constraint)
+
+
+def _too_many(r: RowInfo, n: int, refs: Sequence[list[float]], extra: str) -> list[Slot]:
+    """More values than columns: drop numbers left of the label (stray marks, row numbers), pick the
+    reference positions, collapse repeated copies of one cell (grids that repeat merged cells)."""
+    slots = r.slots
+    if r.first_text >= 0 and any(s.pos > r.first_text for s in slots):
+        slots = [s for s in slots if s.pos > r.first_text] or slots
+    if len(slots) == n:
+        return list(slots)
+    at = {s.pos: s for s in slots}
+    for ref in refs:
+        if len(ref) == n and all(p in at for p in ref):
+            return [at[p] for p in ref]
+    if len(slots) > n:
+        runs = [s for i, s in enumerate(slots) if i == 0 or s.value.raw.strip() != slots[i - 1].value.raw.strip()]
+        if len(runs) == n:
+            return runs
+    return list(slots[-n:]) if extra == "last" else list(slots[:n])
 
 
 def _nearest_refs(r: RowInfo, full_rows: Sequence[RowInfo], header: list[float] | None,

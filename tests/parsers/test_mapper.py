@@ -363,3 +363,21 @@ def test_applications_values_wrapped_onto_the_next_line() -> None:
     assert apps["new_received"] == {"natural_person": 5, "commercial_enterprise": 1, "research_institution": 0,
                                     "social_welfare_org": 0, "legal_service_org": 0, "other_org": 0, "total": 6}
     assert apps["carried_over"]["total"] == 1
+
+
+def test_grid_that_repeats_merged_cells_without_marking_them() -> None:
+    # an OCR grid: merged cells come back as plain copies, a stray mark left of a label
+    t = table(
+        ["信息内容", "信息内容", "本年制发件数", "本年制发件数", "本年废止件数", "现行有效件数"],
+        ["行政规范", "生文", "8", "8", "1", "108"],
+        ["信息内容", "信息内容", "本年收费金额（单位：万元）", "本年收费金额（单位：万元）", "~", "~"],
+        ["1", "行政事业性收费", "42.36", "42.36", "42.36", "42.36"],
+        ["", "", "自然人", "商业企业", "科研机构", "社会公益组织", "社会公益组织", "法律服务机构", "其他", "总计"],
+        ["2", "一、本年新收政府信息公开申请数量", "10", "1", "0", "0", "0", "0", "0", "11"],
+    )
+    _, tables, _ = _map(document(t, form="image"), year=2023)
+    assert tables["active_disclosure"]["normative_documents"] == {"issued": 8, "repealed": 1, "in_force": 108}
+    assert tables["active_disclosure"]["administrative_fees"] == 42.36
+    assert tables["applications"]["new_received"] == {
+        "natural_person": 10, "commercial_enterprise": 1, "research_institution": 0, "social_welfare_org": 0,
+        "legal_service_org": 0, "other_org": 0, "total": 11}
