@@ -137,10 +137,8 @@ def _table_page(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage, index: int) 
     for grid in grids:
         placed.append((grid.ys[0], _grid_table(grid, page_no)))
     text_lines = [ln for ln in lines(loose) if not _PAGE_NUMBER.match(line_text(ln))]
-    if not grids:
-        placed += _stream_blocks(text_lines, page_no)
-    else:
-        placed += _paragraphs(text_lines, page_no)
+    # text outside the ruled tables: prose, or a table without (complete) ruling lines
+    placed += _stream_blocks(text_lines, page_no)
     placed.sort(key=lambda item: item[0])
     return [block for _, block in placed]
 

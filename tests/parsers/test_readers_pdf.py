@@ -200,3 +200,27 @@ def test_300_pages_bounded_time_and_memory(tmp_path: Path) -> None:
     assert result["table_pages"] == pdf.MAX_TABLE_PAGES  # only so many pages are read char by char
     assert result["maxrss_mb"] < 500
     assert result["seconds"] < 120
+
+
+def test_grid_from_ruling_lines_merges_cells_and_ignores_noise() -> None:
+    from parsers.readers.pdf_grid import find_grids
+    from parsers.readers.pdf_layout import Segment
+
+    # a 3x3 grid, 0..300 x 0..60; the first column's two lower cells are merged (no rule between
+    # them), the top row is one cell across all columns; a glyph-sized stroke sits inside a cell and
+    # one border is drawn twice, 0.8 pt apart, and in two pieces
+    segs = [
+        Segment(True, 0, 0, 300), Segment(True, 20, 0, 300), Segment(True, 20.8, 0, 150), Segment(True, 20.8, 150, 300),
+        Segment(True, 40, 100, 300), Segment(True, 60, 0, 300),
+        Segment(False, 0, 0, 60), Segment(False, 300, 0, 60), Segment(False, 100, 20, 60), Segment(False, 200, 20, 60),
+        Segment(False, 250, 44, 50),  # noise: a stroke inside the bottom-right cell
+    ]
+    (grid,) = find_grids(segs)
+    assert [round(x) for x in grid.xs] == [0, 100, 200, 300]
+    assert grid.ys == pytest.approx([0, 20.4, 40, 60], abs=0.5)
+    top = grid.at[(0, 0)]
+    assert (top.rowspan, top.colspan) == (1, 3) and grid.at[(0, 2)] is top
+    merged = grid.at[(1, 0)]
+    assert (merged.rowspan, merged.colspan) == (2, 1) and grid.at[(2, 0)] is merged
+    assert grid.region_for(250, 50) is grid.at[(2, 2)] and grid.at[(2, 2)].colspan == 1
+    assert len(grid.regions) == 1 + 1 + 2 + 2
