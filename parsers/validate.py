@@ -155,6 +155,9 @@ _NO_REVIEW = re.compile(
     r"未(?:发生|收到|出现|产生)(?:因|涉及)?(?:政府信息公开|信息公开)?(?:工作)?(?:引起|引发|产生)?(?:的)?行政复议"
     r"(?P<lit>[、和及或]行政诉讼)?(?:案件|事件|情况)?(?=[，,。；]|$)")
 
+_REVIEW_COUNT = re.compile(
+    r"(?:引发|引起|收到|发生|被申请|涉及)(?:的)?(?:政府信息公开)?行政复议(?:案件|申请)?(?:共)?(?P<n>\d+)(?:件|起|宗)")
+
 _ORG_COLUMNS = ("commercial_enterprise", "research_institution", "social_welfare_org", "legal_service_org", "other_org")
 
 
@@ -238,6 +241,10 @@ def check_narrative(record: dict[str, Any], text: str | None = None, **_: Any) -
             for m in _IN_FORCE.finditer(clause):
                 report("active_disclosure/normative_documents/in_force", int(m.group("n")),
                        _get(record, "active_disclosure/normative_documents/in_force"), m.group(0))
+        for m in _REVIEW_COUNT.finditer(clause):
+            if not _other_year(clause[: m.start()], year):
+                report("review_litigation/reconsideration/total", int(m.group("n")),
+                       _get(record, "review_litigation/reconsideration/total"), m.group(0))
         nr = _NO_REVIEW.search(clause)
         if nr and not _other_year(clause, year):
             report("review_litigation/reconsideration/total", 0,

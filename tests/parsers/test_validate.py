@@ -126,6 +126,7 @@ def test_cross_year_carry_over_needs_the_previous_record() -> None:
     ("收到申请3件，结转至2024年2件。", "applications/carried_to_next_year/total"),
     ("本年度清理工作中废止行政规范性文件3件，现行有效0件。", "active_disclosure/normative_documents/repealed"),
     ("2023年未发生因政府信息公开引起的行政复议、行政诉讼。", "review_litigation/reconsideration/total"),
+    ("全年因政府信息公开引发行政复议6件。", "review_litigation/reconsideration/total"),
 ])
 def test_narrative_mismatch(text: str, cell: str) -> None:
     checks = validate(_record(), text=text)
@@ -141,6 +142,7 @@ def test_narrative_mismatch(text: str, cell: str) -> None:
     "制发政策性文件3件，废止2件。",  # not 行政规范性文件
     "政务大厅办件量达38367件，网上办件量52140件。",  # counts something else (seed 000)
     "全年未收到因政府信息公开申请引起的投诉举报。",  # not about the number of applications
+    "全年因政府信息公开引发行政复议2件。",  # agrees
 ])
 def test_prose_about_something_else_is_not_a_mismatch(text: str) -> None:
     assert [c for c in validate(_record(), text=text) if c["rule"] == "narrative.mismatch"] == []
