@@ -501,9 +501,9 @@ def coverage(
 ) -> dict[str, Any]:
     """Per unit of a region: found, late, missing (or what the latest harvest run recorded) for a year.
 
-    When a harvest run wrote coverage rows for this year and region, the newest such run decides;
-    units it has no row for, and every unit when there is no run, are judged from the archive:
-    a canonical report published after the deadline is ``late``, no report is ``missing``.
+    A unit's state is the one the newest harvest run that looked at it recorded for this year
+    (found, late, invalid, missing, blocked, unreachable); a unit no run looked at is judged from
+    the archive: a canonical report published after the deadline is ``late``, no report ``missing``.
     """
     limit, offset = check_page(limit, offset)
     year = require_year(year)
@@ -511,17 +511,26 @@ def coverage(
     with archive.session() as s:
         units = s.execute(select(Unit).where(_in_region(code)).order_by(Unit.region_code, Unit.name, Unit.id)).scalars().all()
         unit_ids = [u.id for u in units]
-        run_id = s.scalar(
-            select(func.max(Coverage.run_id)).where(Coverage.year == year, Coverage.unit_id.in_(unit_ids))
-        ) if unit_ids else None
         recorded: dict[int, Coverage] = {}
         run_info = None
-        if run_id is not None:
-            for cov in s.scalars(select(Coverage).where(Coverage.run_id == run_id, Coverage.year == year,
-                                                        Coverage.unit_id.in_(unit_ids))):
+        if unit_ids:
+            # per unit, the row of the newest harvest run that looked at it for this year
+            newest = (
+                select(Coverage.unit_id, func.max(Coverage.run_id).label("run_id"))
+                .where(Coverage.year == year, Coverage.unit_id.in_(unit_ids))
+                .group_by(Coverage.unit_id)
+                .subquery()
+            )
+            for cov in s.scalars(
+                select(Coverage).join(newest, and_(newest.c.unit_id == Coverage.unit_id,
+                                                   newest.c.run_id == Coverage.run_id))
+                .where(Coverage.year == year).order_by(Coverage.id)
+            ):
                 recorded[cov.unit_id] = cov
-            run = s.get(CrawlRun, run_id)
-            run_info = {"id": run_id, "flow": run.flow if run else None,
+        if recorded:
+            run_ids = sorted({c.run_id for c in recorded.values()})
+            run = s.get(CrawlRun, run_ids[-1])
+            run_info = {"id": run_ids[-1], "runs": run_ids, "flow": run.flow if run else None,
                         "started_at": _iso(run.started_at) if run else None}
         reports = {
             r.unit_id: r

@@ -174,13 +174,15 @@ def test_coverage_judged_from_the_archive_uses_deadlines_by_kind(demo: DemoArchi
     assert {u["unit"] for u in only_missing["units"]["items"]} == {"沙坡头区人民政府", "中宁县人民政府"}
 
 
-def test_coverage_of_the_latest_harvest_run_decides(archive) -> None:  # type: ignore[no-untyped-def]
+def test_coverage_of_the_newest_harvest_run_per_unit_decides(archive) -> None:  # type: ignore[no-untyped-def]
     from flows.coverage import CoverageRow, store_coverage
 
     a = archive.ensure_unit("原州区民政局", region_code="640402", kind="department")
     b = archive.ensure_unit("原州区人民政府", region_code="640402", kind="government")
+    c = archive.ensure_unit("原州区教育局", region_code="640402", kind="department")
     old = archive.start_run("harvest", "test")
-    store_coverage(archive, old, [CoverageRow(a, "原州区民政局", "640402", "department", "demo", 2023, "blocked")])
+    store_coverage(archive, old, [CoverageRow(a, "原州区民政局", "640402", "department", "demo", 2023, "blocked"),
+                                  CoverageRow(c, "原州区教育局", "640402", "department", "demo", 2023, "late")])
     new = archive.start_run("harvest", "test")
     store_coverage(archive, new, [CoverageRow(a, "原州区民政局", "640402", "department", "demo", 2023, "unreachable",
                                               detail="connection refused")])
@@ -189,7 +191,9 @@ def test_coverage_of_the_latest_harvest_run_decides(archive) -> None:  # type: i
     assert data["summary"]["run"]["id"] == new
     assert units[a]["state"] == "unreachable" and units[a]["basis"] == "harvest"
     assert units[a]["detail"] == "connection refused"
-    assert units[b]["state"] == "missing" and units[b]["basis"] == "archive"  # not in the run: judged here
+    assert units[c]["state"] == "late" and units[c]["basis"] == "harvest"  # only the older run looked at it
+    assert units[b]["state"] == "missing" and units[b]["basis"] == "archive"  # no run looked at it: judged here
+    assert data["summary"]["run"]["runs"] == [old, new]
     assert q.coverage(archive, region="640402", year=2022)["summary"]["run"] is None
 
 
