@@ -172,7 +172,7 @@ def agency_and_year(doc: SourceDocument, text: str) -> tuple[str | None, int | N
             agency = rest or None
         if agency is None and ti > 0:
             prev = _clean(doc.paragraphs()[ti - 1].text)
-            if 2 <= len(prev) <= 40 and not re.search(r"[，。：:；;]", prev):
+            if 2 <= len(prev) <= 40 and not re.search(r"[，。：:；;\d]|附件|索引|文号|来源", prev):
                 agency = prev
     if agency is None:
         agency = signature_agency(doc)
