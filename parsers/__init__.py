@@ -14,6 +14,12 @@ Pipeline: :mod:`parsers.detect` picks the reader by content -> the reader gives 
 REPORT_FORMAT keys (one mapper for every form) -> :mod:`parsers.metadata` reads agency,
 region, year, date -> :mod:`parsers.validate` lists the rules the document breaks.
 Bad input raises :class:`ParseError` (``error`` class + one-line ``message``), nothing else.
+Classes raised here: ``empty_file``, ``too_large``, ``unknown_format`` (binary, a ZIP/OLE2 file that
+is not a Word document, OFD, Excel), ``unsupported_format`` (no reader for the form in this build),
+``html_error_page``, ``corrupt_docx``, ``no_text``, ``not_a_report``, ``no_tables``, ``not_found``,
+``not_a_file``, ``unreadable``, ``internal_error`` (last resort, names the exception type); the
+readers add their own (``corrupt_pdf``, ``encrypted_pdf``, ``zip_bomb``, ...) and ``nianbao parse``
+adds ``timeout``.
 """
 
 from __future__ import annotations

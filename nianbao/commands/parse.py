@@ -57,6 +57,8 @@ def summary(record: dict[str, Any], form: str, version: str) -> str:
         out += ["", "review_litigation (复议诉讼)".ljust(36) + "".join(f"{h:>10}" for h in fields)]
         for key, row in review.items():
             out.append(f"  {key:<34}" + "".join(f"{_fmt(row.get(f)):>10}" for f in fields))
+    if record.get("template") == "freeform":
+        out += ["", "(freeform report: no standard tables)"]
     checks = record.get("checks") or []
     out += ["", f"checks: {len(checks)} failed" if checks else "checks: all hold"]
     for c in checks:
