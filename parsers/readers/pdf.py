@@ -33,6 +33,7 @@ TABLE_WORDS = re.compile(
     r"信息内容|申请人情况|本年新收|上年结转|不予公开|无法提供|不予处理|其他处理|结转下年度继续办理|"
     r"结果维持|结果纠正|尚未审结|第二十条第|本年制发|本年新制作|处理决定数量|自然人|商业企业"
 )
+_SECTION_HEADING = re.compile(r"^[一二三四五六七八九十]{1,2}、.{4,}(?:情况|事项)$")
 _PAGE_NUMBER = re.compile(r"^[-—–\s]*(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*/\s*(?:共\s*)?\d{1,4}\s*页?)?[-—–\s]*$")
 _WHITESPACE = re.compile(r"\s")
 _NUMBER = re.compile(r"^[\s\d,.，．%\-/—–]+$")
@@ -249,6 +250,7 @@ def _stream_blocks(text_lines: list[list[Char]], page_no: int) -> list[tuple[flo
                 max(b[2] for b in boxes),
                 max(b[3] for b in boxes),
             ]
+            _align_columns(table_rows, page_no)
             out.append((table_top, Table(table_rows, {"page": page_no, "bbox": box, "ruled": False})))
             table_rows = []
 
@@ -257,6 +259,10 @@ def _stream_blocks(text_lines: list[list[Char]], page_no: int) -> list[tuple[flo
         text = line_text(ln)
         inside = bool(multi) and multi[0] <= i <= multi[-1]
         prose = len(runs) == 1 and len(text) > 24 and text.endswith(_SENTENCE_END)
+        if inside and _SECTION_HEADING.match(text) and len(runs) == 1:
+            close_table()  # 二、/三、/四、 ... 情况: a section heading; the next table starts after it
+            prose_lines.append(ln)
+            continue
         if inside and not prose:
             out.extend(_paragraphs(prose_lines, page_no))
             prose_lines = []
@@ -270,6 +276,73 @@ def _stream_blocks(text_lines: list[list[Char]], page_no: int) -> list[tuple[flo
     close_table()
     out.extend(_paragraphs(prose_lines, page_no))
     return out
+
+
+def _center(cell: SourceCell) -> float:
+    x0, _, x1, _ = cell.prov["bbox"]
+    return float(x0 + x1) / 2
+
+
+def _is_number(text: str) -> bool:
+    return bool(_NUMBER.match(text)) and any(ch.isdigit() for ch in text)
+
+
+def _align_columns(rows: list[SourceRow], page_no: int, tolerance: float = 8.0) -> None:
+    """Rows of an unruled table get one cell per value column, empty where the source is blank.
+
+    Value columns are found from the numbers' centres (and short header texts stacked over them);
+    a row whose numbers all fall in distinct columns is rebuilt as its label cells followed by
+    one cell per column, so a blank cell keeps its place instead of shifting the values after it."""
+    numbers = [_center(c) for r in rows for c in r.cells if _is_number(c.text)]
+    if not numbers:
+        return
+    start = min(numbers) - tolerance
+    candidates: list[tuple[float, bool, int]] = []
+    for i, row in enumerate(rows):
+        for cell in row.cells:
+            center = _center(cell)
+            if center >= start and (_is_number(cell.text) or len(cell.text) <= 6):
+                candidates.append((center, _is_number(cell.text), i))
+    candidates.sort()
+    clusters: list[list[tuple[float, bool, int]]] = []
+    for cand in candidates:
+        if clusters and cand[0] - clusters[-1][-1][0] <= tolerance:
+            clusters[-1].append(cand)
+        else:
+            clusters.append([cand])
+    anchors = [
+        sum(c[0] for c in cl) / len(cl)
+        for cl in clusters
+        if any(c[1] for c in cl) or len({c[2] for c in cl}) >= 2
+    ]
+    if len(anchors) < 2:
+        return
+    for row in rows:
+        if sum(_is_number(c.text) for c in row.cells) < 2:
+            continue  # a header row, or one value spanning the columns (行政许可, 收费金额)
+        labels: list[SourceCell] = []
+        slots: list[SourceCell | None] = [None] * len(anchors)
+        ok = True
+        for cell in row.cells:
+            center = _center(cell)
+            nearest = min(range(len(anchors)), key=lambda k: abs(anchors[k] - center))
+            if abs(anchors[nearest] - center) <= 2 * tolerance and center >= start:
+                if slots[nearest] is not None:
+                    ok = False
+                    break
+                slots[nearest] = cell
+            elif not _is_number(cell.text):
+                labels.append(cell)
+            else:
+                ok = False
+                break
+        if not ok:
+            continue
+        top, bottom = row.prov["bbox"][1], row.prov["bbox"][3]
+        row.cells = labels + [
+            cell or SourceCell("", {"page": page_no, "bbox": [round(a - 4, 2), top, round(a + 4, 2), bottom]})
+            for cell, a in zip(slots, anchors, strict=True)
+        ]
 
 
 def _join_continued_tables(blocks: list[Block]) -> list[Block]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -224,3 +225,18 @@ def test_grid_from_ruling_lines_merges_cells_and_ignores_noise() -> None:
     assert (merged.rowspan, merged.colspan) == (2, 1) and grid.at[(2, 0)] is merged
     assert grid.region_for(250, 50) is grid.at[(2, 2)] and grid.at[(2, 2)].colspan == 1
     assert len(grid.regions) == 1 + 1 + 2 + 2
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_blank_cell_in_an_unruled_table_keeps_its_column() -> None:
+    from parsers.render import make_record, render
+
+    record = make_record(agency="固原市原州区司法局", region="固原市原州区", year=2023, seed=5)
+    record["tables"]["applications"]["carried_to_next_year"]["natural_person"] = None
+    doc = pdf.read(render(record, "pdf", quirks=["no_rules"]))
+    rows = [r for t in doc.tables() for r in t.rows if r.cells and r.cells[0].text == "四、结转下年度继续办理"]
+    (row,) = rows
+    expected = record["tables"]["applications"]["carried_to_next_year"]
+    assert row.texts() == ["四、结转下年度继续办理", "", *[str(expected[c]) for c in COLUMNS[1:]]]
+    blank = row.cells[1]
+    assert blank.prov["page"] >= 1 and blank.prov["bbox"][0] < row.cells[2].prov["bbox"][0]
