@@ -83,7 +83,7 @@ def render_html_gbk(record: dict[str, Any]) -> bytes:
 </body>
 </html>
 """
-    return page.encode("gbk")
+    return page.encode("gbk", errors="xmlcharrefreplace")  # a rare character outside GBK: &#NNNN;
 
 
 def _content(record: dict[str, Any], legacy: bool) -> str:
