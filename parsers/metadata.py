@@ -126,7 +126,7 @@ def find_title(doc: SourceDocument) -> tuple[str | None, int]:
     Candidates are short lines without sentence punctuation near the start; the best has a
     year, ends in 报告/年报 and names 政府信息公开 (navigation, breadcrumbs and site names lose).
     """
-    paras = [_clean(p.text) for p in doc.paragraphs()[:30]]
+    paras = [_clean(t) for t in head_lines(doc)]
     best: tuple[int, str, int] | None = None
     for i, t in enumerate(paras):
         if not _title_like(t):
@@ -171,7 +171,7 @@ def agency_and_year(doc: SourceDocument, text: str) -> tuple[str | None, int | N
             rest = _SUFFIX.sub("", title)
             agency = rest or None
         if agency is None and ti > 0:
-            prev = _clean(doc.paragraphs()[ti - 1].text)
+            prev = _clean(head_lines(doc)[ti - 1])
             if 2 <= len(prev) <= 40 and not re.search(r"[，。：:；;\d]|附件|索引|文号|来源", prev):
                 agency = prev
     if agency is None:
@@ -268,6 +268,20 @@ def _most_named_place(flat: str) -> str | None:
         if len(longer) > len(best):
             best = longer
     return best
+
+
+def head_lines(doc: SourceDocument, n: int = 30) -> list[str]:
+    """The first ``n`` lines: paragraphs, and table rows joined (a title padded with spaces may have been
+    read as a row)."""
+    lines: list[str] = []
+    for block in doc.blocks:
+        if isinstance(block, Paragraph):
+            lines.append(block.text)
+        else:
+            lines.extend("".join(c.text for c in row.cells if not c.spanned) for row in block.rows)
+        if len(lines) >= n:
+            break
+    return lines[:n]
 
 
 def tail_lines(doc: SourceDocument, n: int = 20) -> list[str]:

@@ -78,3 +78,10 @@ def test_signature_laid_out_in_a_table() -> None:
 
     doc = document("中卫市教育局2023年政府信息公开工作年度报告", "正文。", table(["", "中卫市教育局"], ["", "2024年1月22日"]))
     assert extract(doc, doc.plain_text())["published"] == "2024-01-22"
+
+
+def test_title_read_as_a_table_row() -> None:
+    from tests.parsers.rows import table
+
+    doc = document(table(["中卫市人民政府", "2023 年政府信息公开工作年度报告"]), "一、总体情况")
+    assert extract(doc, doc.plain_text())["agency"] == "中卫市人民政府"
