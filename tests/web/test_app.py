@@ -247,3 +247,27 @@ def test_unit_diff_coverage_violations_rankings_pages(client: TestClient, demo: 
     assert rank.xpath("//table[@id='ranking']/tr[td]") and rank.xpath("//table[@id='repeated']/tr[td]")
     search = lxml_html.fromstring(client.get("/", params={"q": "审批", "limit": 1}).text)
     assert len(search.xpath("//table[@id='results']/tbody/tr")) == 1 and search.xpath("//a[@rel='next']")
+
+
+@pytest.mark.parametrize("cell", [CELL, "applications/carried_over/natural_person", "review_litigation/litigation_direct/pending"])
+def test_docx_provenance_marks_the_table_cell(client: TestClient, demo: DemoArchive, cell: str) -> None:
+    rid = demo.report_id("hw-czj-2023")  # a DOCX report
+    info = q.cell_provenance(demo.archive, rid, cell)
+    assert info["kind"] == "docx"
+    page = lxml_html.fromstring(client.get(f"/reports/{rid}/provenance", params={"cell": cell}).text)
+    marked = page.xpath("//table[@id='docx-table']//td[@class='mark']")
+    assert [td.text_content().strip() for td in marked] == [str(info["value"])]
+
+
+def test_serve_refuses_an_uninitialised_archive_in_one_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from nianbao.cli import cli
+
+    home = tmp_path / "empty"
+    env = {"NIANBAO_HOME": str(home), "NIANBAO_DATABASE_URL": f"sqlite:///{home / 'archive.sqlite3'}"}
+    result = CliRunner().invoke(cli, ["serve", "--port", "0"], env=env)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("nianbao: error: ") and "nianbao db upgrade" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Example:" in CliRunner().invoke(cli, ["serve", "--help"]).stdout
