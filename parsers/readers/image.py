@@ -235,7 +235,19 @@ def read_page(gray: np.ndarray, page_no: int, scale: float) -> list[Block]:
     segments, line_mask = _segments(gray, scale)
     grids = [g for g in find_grids(segments) if len(g.xs) >= 3 and len(g.ys) >= 3]
     clean = gray.copy()
-    clean[cv2.dilate(line_mask, np.ones((3, 3), np.uint8)) > 0] = 255
+    # erase the table rules (they confuse text detection), and only them: glyph strokes are kept
+    near_rules = np.zeros_like(line_mask)
+    pad = max(2, int(scale * 1.5))
+    for grid in grids:
+        gx0, gy0, gx1, gy1 = (int(v * scale) for v in grid.bbox)
+        for x in grid.xs:
+            px = int(x * scale)
+            near_rules[max(gy0 - pad, 0) : gy1 + pad, max(px - pad, 0) : px + pad] = 255
+        for y in grid.ys:
+            py = int(y * scale)
+            near_rules[max(py - pad, 0) : py + pad, max(gx0 - pad, 0) : gx1 + pad] = 255
+    erase = cv2.bitwise_and(cv2.dilate(line_mask, np.ones((3, 3), np.uint8)), near_rules)
+    clean[erase > 0] = 255
     loose: list[Char] = []
     for (x0, top, x1, bottom), text, score in _ocr(clean):
         if score < MIN_SCORE or not text.strip():
