@@ -2,18 +2,23 @@
 
 Every reader hands over a :class:`~parsers.model.SourceDocument`; its tables are read
 here as one stream of rows (a table split over pages, or typed as several tables, is
-just more rows).  For each row:
+just more rows; tables typed as paragraphs are rebuilt into rows when the tables hold
+too little).  For each row:
 
 1. its cells are classified as label text, number, null marker ("/", "无") or blank
    (:mod:`parsers.numbers`); copies of merged cells (``spanned``) count for the label
    but never as a value;
-2. the label is matched against the official row labels (:mod:`parsers.templates.labels`),
-   with the label of a preceding value-less row joined on when a label wraps;
+2. the label is matched against the official row labels (:mod:`parsers.templates.labels`):
+   keywords first, with the text of a value-less row above or below joined on when a label
+   wraps; then resemblance to the official label (typos, OCR); then the one official row
+   missing between two recognised neighbours;
 3. the values are assigned to columns: a row with exactly the expected number of values
-   takes them in order; a shorter row is lined up by cell position with the nearest
-   complete row (or the header) of the same table -- blank positions become ``None`` --
-   and, failing that, by the table's own sums; digits run together ("713000074") are
-   split only when exactly one split satisfies the row's sum.
+   takes them in order; digits run together ("713000074") are split when exactly one split
+   satisfies the row's sum; a shorter row is lined up by cell position with the nearest
+   complete row of the same table (or the header) -- blank positions become ``None`` --
+   and, failing that, placed by the row's own sums; a longer row drops stray numbers left
+   of its label and repeated copies of one cell.  Nothing else is guessed: a row that
+   cannot be placed is left out.
 
 The template (2021 / 2019 / freeform) is decided from the rows found
 (:mod:`parsers.templates.detect`), then the rows are laid out as that template's record.
