@@ -83,6 +83,8 @@ class Portal(BaseModel):
     encoding: str | None = None
     selectors: dict[str, str] = Field(default_factory=dict)
     max_list_pages: int = Field(default=30, ge=1, le=500)
+    # a portal that needs code: "package.module:Class", a small subclass of its family's spider
+    spider: str | None = Field(default=None, pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
     politeness: Politeness = Field(default_factory=Politeness)
     notes: str | None = None
 

@@ -63,12 +63,12 @@ def run_crawl(*, portal: Portal, years: list[int], output: Path | None, summary:
     """Crawl ``portal`` for ``years`` in this process (blocks until done). Returns 0."""
     from scrapy.crawler import CrawlerProcess
 
-    from spiders.families import spider_class
+    from spiders.families import portal_spider_class
     from spiders.families.auto import AutoSpider
     from spiders.settings import crawl_settings
 
     fam = family or portal.family
-    cls = AutoSpider if fam == "auto" else spider_class(fam)
+    cls = AutoSpider if fam == "auto" else portal_spider_class(portal.model_copy(update={"family": fam}))
     settings = crawl_settings(
         get_settings(), portal_id=portal.id, years=years, output=output, summary=summary, force=force,
         run_id=run_id, archive=archive, fast=fast, log_level=log_level,

@@ -182,3 +182,27 @@ def test_resolve_unit(title: str, unit: str) -> None:
     spider = spider_for(TrsSpider, "trs", [2023], [{"name": "中卫市人民政府", "kind": "government"},
                                                    {"name": "中卫市审批服务管理局", "kind": "department"}])
     assert spider.resolve_unit(title).name == unit
+
+
+class ZhongweiSpider(TrsSpider):
+    """A portal that needs code gets a small subclass of its family (as juriscraper's Site siblings)."""
+
+    def article_date(self, response: Any) -> str | None:
+        return "2024-01-01"
+
+
+def test_portal_spider_subclass() -> None:
+    from nianbao.errors import UserError
+    from spiders.families import portal_spider_class
+
+    base = {"id": "nx-custom", "name": "中卫市人民政府", "family": "trs", "region_code": "640500",
+            "units": [{"name": "中卫市人民政府"}], "start_urls": ["http://www.nxzw.gov.cn/"]}
+    assert portal_spider_class(Portal.model_validate(base)) is TrsSpider
+    custom = Portal.model_validate({**base, "spider": "tests.spiders.test_families:ZhongweiSpider"})
+    assert portal_spider_class(custom) is ZhongweiSpider
+    wrong = Portal.model_validate({**base, "spider": "tests.spiders.test_families:HanwebSpider"})
+    with pytest.raises(UserError, match="not a subclass of TrsSpider"):
+        portal_spider_class(wrong)
+    missing = Portal.model_validate({**base, "spider": "tests.spiders.nowhere:Nope"})
+    with pytest.raises(UserError, match="cannot load spider"):
+        portal_spider_class(missing)
