@@ -146,7 +146,9 @@ _SCOPE = re.compile(r"全区|全县|全市|全省|全州|全旗|全镇|全乡|�
                     r"区政府办|县政府办|市政府办|政府办公室|全体|系统内|平台共|热线")
 _YEAR4 = re.compile(r"(\d{4})年")
 _RECEIVED = re.compile(
-    r"(?:收到|受理|新收|接收)(?P<who>[^，,。；、\d]{0,14}?)政府信息公开申请(?:共|合计|总计)?(?P<n>\d+)(?:件|个|份|条)")
+    r"(?:收到|受理|新收|接收)(?P<who>[^，,。；、\d]{0,14}?)(?:政府信息公开|信息公开)?申请(?:共|合计|总计)?"
+    r"(?P<n>\d+)(?:件|个|份|条)")
+_OTHER_MATTERS = re.compile(r"复议|诉讼|投诉|举报|信访|咨询|审批|许可|办件|事项")
 _NONE_RECEIVED = re.compile(r"(?:未|没有)(?:收到|受理|接到)[^，,。；]{0,40}?(?:公开申请|依申请公开)")
 _CARRIED = re.compile(r"结转(?:至|到)?(?:下一?年度?|下年|(?P<y>\d{4})年度?)(?:继续办理)?(?:的)?(?:申请)?(?P<n>\d+)件")
 _REPEALED = re.compile(r"废止(?:行政)?规范性文件(?P<n>\d+)(?:件|个|份)|(?:行政)?规范性文件[^，,。；\d]{0,6}?废止(?P<m>\d+)(?:件|个|份)")
@@ -156,7 +158,7 @@ _NO_REVIEW = re.compile(
     r"(?P<lit>[、和及或]行政诉讼)?(?:案件|事件|情况)?(?=[，,。；]|$)")
 
 _REVIEW_COUNT = re.compile(
-    r"(?:引发|引起|收到|发生|被申请|涉及)(?:的)?(?:政府信息公开)?行政复议(?:案件|申请)?(?:共)?(?P<n>\d+)(?:件|起|宗)")
+    r"(?:引发|引起|发生|被申请|涉及)(?:的)?(?:政府信息公开)?行政复议(?:案件|申请)?(?:共)?(?P<n>\d+)(?:件|起|宗)")
 
 _ORG_COLUMNS = ("commercial_enterprise", "research_institution", "social_welfare_org", "legal_service_org", "other_org")
 
@@ -201,9 +203,11 @@ def check_narrative(record: dict[str, Any], text: str | None = None, **_: Any) -
         if _SCOPE.search(clause):
             continue
         for m in _RECEIVED.finditer(clause):
-            if _other_year(clause[: m.start()], year):
+            if _other_year(clause[: m.start()], year) or "公开" not in clause:
                 continue
             who, n = m.group("who"), int(m.group("n"))
+            if _OTHER_MATTERS.search(who):
+                continue
             if "公民" in who or "自然人" in who:
                 cols = ["natural_person"]
             elif "法人" in who or "组织" in who:

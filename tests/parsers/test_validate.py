@@ -123,6 +123,7 @@ def test_cross_year_carry_over_needs_the_previous_record() -> None:
     ("2023年，本机关共收到政府信息公开申请5件，均已按期答复。", "applications/new_received/total"),
     ("全年共收到公民政府信息公开申请4件、法人和其他组织政府信息公开申请1件。", "applications/new_received/natural_person"),
     ("2023年我局未收到政府信息公开申请。", "applications/new_received/total"),
+    ("依申请公开方面，全年共收到申请2件。", "applications/new_received/total"),
     ("收到申请3件，结转至2024年2件。", "applications/carried_to_next_year/total"),
     ("本年度清理工作中废止行政规范性文件3件，现行有效0件。", "active_disclosure/normative_documents/repealed"),
     ("2023年未发生因政府信息公开引起的行政复议、行政诉讼。", "review_litigation/reconsideration/total"),
@@ -143,6 +144,8 @@ def test_narrative_mismatch(text: str, cell: str) -> None:
     "政务大厅办件量达38367件，网上办件量52140件。",  # counts something else (seed 000)
     "全年未收到因政府信息公开申请引起的投诉举报。",  # not about the number of applications
     "全年因政府信息公开引发行政复议2件。",  # agrees
+    "依申请公开方面，收到行政复议申请5件。",  # counts other matters
+    "全年受理行政许可申请120件，均已公开办理结果。",
 ])
 def test_prose_about_something_else_is_not_a_mismatch(text: str) -> None:
     assert [c for c in validate(_record(), text=text) if c["rule"] == "narrative.mismatch"] == []
