@@ -461,19 +461,22 @@ def region_reports(
         stmt = stmt.where(Unit.level == level)
     key_ids = list(KEY_CELLS.values())
     with archive.session() as s:
-        total = _count(s, stmt)
         rows = s.execute(stmt.order_by(Unit.region_code, Unit.name, Unit.id).limit(limit).offset(offset)).all()
         figures = _cells_of(s, [r.id for r, _ in rows], key_ids)
-        in_stmt = Cell.report_id.in_(stmt.with_only_columns(Report.id).order_by(None).scalar_subquery())
-        sums = {
-            cid: value
+        # every report of the region (ids, then their key cells through the (report_id, cell_id) key)
+        everything = s.execute(stmt.with_only_columns(Report.id, Report.checks_failed).order_by(None)).all()
+        total = len(everything)
+        failing = sum(1 for _, n in everything if n)
+        sums: dict[str, Decimal] = {}
+        ids = [rid for rid, _ in everything]
+        for start in range(0, len(ids), 5000):
             for cid, value in s.execute(
-                select(Cell.cell_id, func.sum(Cell.value)).where(in_stmt, Cell.cell_id.in_(key_ids)).group_by(Cell.cell_id)
-            )
-        }
-        failing = s.scalar(
-            select(func.count()).select_from(stmt.where(Report.checks_failed > 0).order_by(None).subquery())
-        )
+                select(Cell.cell_id, func.sum(Cell.value))
+                .where(Cell.report_id.in_(ids[start:start + 5000]), Cell.cell_id.in_(key_ids))
+                .group_by(Cell.cell_id)
+            ):
+                if value is not None:
+                    sums[cid] = sums.get(cid, Decimal(0)) + value
     items = []
     for report, unit in rows:
         row = report_row(report, unit)
