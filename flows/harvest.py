@@ -101,7 +101,6 @@ def run_harvest(
 
     crawl = crawl_portal if crawl_retries is None else crawl_portal.with_options(retries=crawl_retries)
     ingest_task = ingest_document_task.with_options(result_storage=results_dir())
-    pending = [p.id for p in chosen]
     crawls: dict[str, PrefectFuture[CrawlReport]] = {}
     finished: queue.Queue[str] = queue.Queue()  # portal ids, as their crawl futures complete
     outcomes: dict[str, PortalOutcome] = {}
@@ -117,23 +116,24 @@ def run_harvest(
             status = "error"
         progress.emit("document_done", portal=portal_id, status=status)
 
-    def submit_crawl(portal_id: str) -> None:
-        future = crawl.submit(portal_id, year, force=force, timeout=crawl_timeout, run_id=run_id, fast=fast)
-        crawls[portal_id] = future
-        future.add_done_callback(lambda _f: finished.put(portal_id))
-
-    while pending or crawls:
-        while pending and len(crawls) < max(1, concurrency):
-            submit_crawl(pending.pop(0))
-        pid = finished.get()
-        report = _crawl_outcome(pid, crawls.pop(pid))
-        outcomes[pid] = PortalOutcome(pid, report.outcome, report.error, len(report.items))
-        progress.emit("portal_crawled", portal=pid, outcome=report.outcome, documents=len(report.items),
-                      error=report.error)
-        for item in report.items:
-            ingest = ingest_task.submit(item, year, run_id)
-            ingest.add_done_callback(functools.partial(document_done, portal_id=pid))
-            ingests.append(ingest)
+    # crawls get a pool of their own (``concurrency`` portals at a time), so they never queue
+    # behind the ingest tasks on the flow's task runner: crawling and parsing overlap
+    with thread_pool(max(1, concurrency)) as crawl_runner:
+        for portal in chosen:
+            future = crawl_runner.submit(crawl, {"portal_id": portal.id, "year": year, "force": force,
+                                                 "timeout": crawl_timeout, "run_id": run_id, "fast": fast})
+            crawls[portal.id] = future
+            future.add_done_callback(lambda _f, pid=portal.id: finished.put(pid))  # type: ignore[misc]
+        while crawls:
+            pid = finished.get()
+            report = _crawl_outcome(pid, crawls.pop(pid))
+            outcomes[pid] = PortalOutcome(pid, report.outcome, report.error, len(report.items))
+            progress.emit("portal_crawled", portal=pid, outcome=report.outcome, documents=len(report.items),
+                          error=report.error)
+            for item in report.items:
+                ingest = ingest_task.submit(item, year, run_id)
+                ingest.add_done_callback(functools.partial(document_done, portal_id=pid))
+                ingests.append(ingest)
 
     errors = []
     for done in ingests:
