@@ -21,9 +21,11 @@ def command(host: str, port: int, workers: int) -> None:
     import uvicorn
 
     from nianbao.web import create_app
+    from nianbao.web.app import warm_up
 
     settings = get_settings()
     app = create_app(settings)  # opens the archive now: a missing schema is one clear error
+    warm_up()
     click.echo(f"nianbao: serving {settings.database_url.split('@')[-1]} on http://{host}:{port}/", err=True)
     try:
         if workers > 1:

@@ -126,3 +126,11 @@ def _jsonable(errors: Any) -> Any:
 def html_response(request: Request, template: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
     templates: Jinja2Templates = request.app.state.templates
     return templates.TemplateResponse(request, template, context, status_code=status)
+
+
+def warm_up() -> None:
+    """Load the 行政区划 tables (cpca) before the first request rather than during it."""
+    from storage.regions import region_by_code, resolve_region
+
+    resolve_region("宁夏回族自治区中卫市")
+    region_by_code("640500")
