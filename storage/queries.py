@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import Numeric, Select, and_, cast, func, null, or_, select, true
 from sqlalchemy.orm import Session, aliased, defer
 
+from flows.coverage import deadline, unit_state  # the harvest's own rules: both judge alike
 from nianbao.errors import UserError
 from storage.archive import Archive
 from storage.models import Blob, Cell, CheckResult, Correction, Coverage, CrawlRun, Report, Unit
@@ -493,11 +494,6 @@ def region_reports(
     }
 
 
-def deadline(year: int, kind: str | None) -> dt.date:
-    """Publication deadline: 31 January of year+1 for a department, 31 March for a people's government."""
-    return dt.date(year + 1, 3, 31) if kind == "government" else dt.date(year + 1, 1, 31)
-
-
 def coverage(
     archive: Archive, *, region: str | None, year: int, states: tuple[str, ...] | None = None,
     limit: int | None = None, offset: int | None = None,
@@ -506,7 +502,8 @@ def coverage(
 
     A unit's state is the one the newest harvest run that looked at it recorded for this year
     (found, late, invalid, missing, blocked, unreachable); a unit no run looked at is judged from
-    the archive: a canonical report published after the deadline is ``late``, no report ``missing``.
+    the archive by the harvest's rules (:func:`flows.coverage.unit_state`): an unreadable report or
+    one breaking checks is ``invalid``, one published after the deadline ``late``, none ``missing``.
     """
     limit, offset = check_page(limit, offset)
     year = require_year(year)
@@ -549,14 +546,11 @@ def coverage(
         detail: str | None
         if recorded_row is not None:
             state, detail, basis = recorded_row.state, recorded_row.detail, "harvest"
-        elif report is None:
-            state, detail, basis = "missing", "no report archived", "archive"
-        elif report.published is not None and report.published > due:
-            state, detail, basis = "late", f"published {report.published.isoformat()}, due {due.isoformat()}", "archive"
         else:
-            state = "found"
-            detail = None if report.published else "no publication date"
+            state, detail, _rid, _published = unit_state(unit, year, report, None)
             basis = "archive"
+            if report is None:
+                detail = "no report archived"
         rows.append({
             "unit_id": unit.id, "unit": unit.name, "region_code": unit.region_code or None, "level": unit.level,
             "kind": unit.kind, "state": state, "detail": detail, "basis": basis, "deadline": due.isoformat(),
