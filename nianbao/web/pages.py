@@ -147,11 +147,12 @@ def coverage_page(
     level: Level = None,
     limit: Limit = q.DEFAULT_LIMIT,
     offset: Offset = 0,
+    unit_offset: Offset = 0,
 ) -> HTMLResponse:
     context: dict[str, Any] = {"params": _params(request), "form": {"region": region or "", "year": year or ""}}
     if region and year:
         context["reports"] = q.region_reports(archive, region=region, year=year, level=level, limit=limit, offset=offset)
-        context["coverage"] = q.coverage(archive, region=region, year=year, limit=q.MAX_LIMIT)
+        context["coverage"] = q.coverage(archive, region=region, year=year, limit=100, offset=unit_offset)
     return html_response(request, "coverage.html", context)
 
 
