@@ -238,7 +238,7 @@ def main() -> None:
         print(f"  crawl (summed)       {crawl_s:9.1f} s   over {timer.calls['crawl']} crawl subprocesses")
         print(f"  parse+archive (sum)  {ingest_s:9.1f} s   over {timer.calls['parse+archive']} documents")
         print(f"  Prefect per task run {cost * 1000:9.1f} ms  x {tasks} task runs = {cost * tasks:.1f} s of work; "
-              f"spread over up to {workers} threads: <= {100 * cost * tasks / wall:.1f}% of wall time")
+              f"upper bound if none overlapped: {100 * cost * tasks / wall:.1f}% of wall time")
         if not args.no_baseline:
             fresh_archive(root, "baseline")
             base = run_baseline([f"hb-{p:03d}" for p in range(args.portals)], 2023, args.concurrency, workers)

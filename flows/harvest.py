@@ -47,8 +47,11 @@ from flows.tasks import (
     start_run,
     thread_pool,
 )
+from spiders.registry import Portal
+from storage.archive import Archive
 
 TIME_ZONE = ZoneInfo("Asia/Shanghai")
+CRAWL_TIMEOUT = 6 * 3600.0  # seconds; a crawl that hangs longer is killed and reported as failed
 
 
 def previous_year() -> int:
@@ -83,7 +86,7 @@ def run_harvest(
     force: bool = False,
     concurrency: int = 4,
     crawl_retries: int | None = None,
-    crawl_timeout: float | None = None,
+    crawl_timeout: float | None = CRAWL_TIMEOUT,
     fast: bool = False,
 ) -> dict[str, Any]:
     """The body of ``harvest`` and ``recrawl`` (``force`` re-downloads every document)."""
@@ -96,6 +99,20 @@ def run_harvest(
     chosen = select_portals(load_registry(), regions, portals)
     parameters = {"year": year, "regions": regions, "portals": portals, "force": force}
     run_id = start_run(archive, flow_name, parameters)
+    try:
+        return _harvest_run(archive, flow_name, run_id, year, regions, portals, chosen, force=force,
+                            concurrency=concurrency, crawl_retries=crawl_retries, crawl_timeout=crawl_timeout,
+                            fast=fast)
+    except BaseException as exc:  # the run record says how it ended; the next run redoes the rest
+        archive.finish_run(run_id, "failed", {"error": f"{type(exc).__name__}: {exc}"[:500]})
+        raise
+
+
+def _harvest_run(
+    archive: Archive, flow_name: str, run_id: int, year: int, regions: list[str], portals: list[str],
+    chosen: list[Portal], *, force: bool, concurrency: int, crawl_retries: int | None,
+    crawl_timeout: float | None, fast: bool,
+) -> dict[str, Any]:
     registry_units = register_portals(archive, chosen)
     progress.emit("run_started", run_id=run_id, year=year, portals=[p.id for p in chosen])
 
@@ -182,7 +199,7 @@ def harvest(
     portals: list[str] | None = None,
     concurrency: int = 4,
     crawl_retries: int | None = None,
-    crawl_timeout: float | None = None,
+    crawl_timeout: float | None = CRAWL_TIMEOUT,
     fast: bool = False,
 ) -> dict[str, Any]:
     """Harvest the reports of ``year`` (default: last year) from every portal of the registry,
