@@ -96,6 +96,7 @@ class Classified:
     applications: dict[str, RowInfo] = field(default_factory=dict)
     app_rows: list[RowInfo] = field(default_factory=list)  # every row of the applications table
     app_header: list[float] | None = None
+    app_columns: tuple[str, ...] = APPLICANT_COLUMNS  # the six applicant columns only when there is no 总计
     app_header_table: int | None = None
     review_row: RowInfo | None = None
     review_header: list[float] | None = None
@@ -250,10 +251,11 @@ def classify(doc: SourceDocument) -> Classified:
             out.app_rows.append(r)
             if not has_values:
                 pending_key = akey
-                pending_text = label if akey is None else ""
+                pending_text = label
                 continue
             key = akey
-            if key is None and pending_text:
+            if key is None and pending_text and (pending_key is None or _closest_label(strip_enum(label)) is None):
+                # a label wrapped over lines, its values on a later line ("...逾期不补" / "正、行政机关...")
                 key = _application_key_for(pending_text + label, r.last_text)
             if key is None and pending_key is not None and not label:
                 key = pending_key
@@ -270,10 +272,24 @@ def classify(doc: SourceDocument) -> Classified:
                 value_rows.append((None, r))
     _fill_unrecognised(out, value_rows)
     out.app_header = _header_positions(app_headers, APPLICANT_HEADERS, APPLICANT_COLUMNS)
+    if out.app_header is None and _six_columns(app_headers, out.app_rows):
+        out.app_columns = APPLICANT_COLUMNS[:6]
+        out.app_header = _header_positions(app_headers, APPLICANT_HEADERS, out.app_columns)
     out.app_header_table = app_headers[0].table if app_headers else None
     out.review_header = _header_positions(review_headers, REVIEW_HEADERS, REVIEW_FIELDS, repeat=3)
     out.header_text = "".join(header_texts)
     return out
+
+
+def _six_columns(headers: Sequence[RowInfo], rows: Sequence[RowInfo]) -> bool:
+    """An applications table without the 总计 column: the header names the six applicant columns and no
+    总计/合计, and no row holds seven values."""
+    if _header_positions(headers, APPLICANT_HEADERS, APPLICANT_COLUMNS[:6]) is None:
+        return False
+    if any(header_field(cell.text, APPLICANT_HEADERS) == "total" for h in headers for cell in h.row.cells):
+        return False
+    counts = [len(r.slots) for r in rows if r.slots]
+    return bool(counts) and max(counts) <= 6 and counts.count(6) * 2 > len(counts)
 
 
 # rows of both templates in table order (2019's single "other" row before 2021's three)
@@ -640,16 +656,18 @@ def layout(c: Classified, template: str) -> Mapped:
     apps = dict(c.applications)
     if template == "2021" and "other" in apps and "other.no_correction" not in apps:
         apps["other.no_correction"] = apps.pop("other")
-    full_rows = [x for x in c.app_rows if len(x.slots) == 7 and not x.irregular]
+    ncols = len(c.app_columns)
+    constraint = _apps_constraint if ncols == 7 else None
+    full_rows = [x for x in c.app_rows if len(x.slots) == ncols and not x.irregular]
     for key in spec.APPLICATION_ROWS:
         r = apps.get(key)
         if r is None:
             continue
         refs = _nearest_refs(r, full_rows, c.app_header, c.app_header_table)
-        got = align(r, 7, refs, _apps_constraint)
+        got = align(r, ncols, refs, constraint)
         if got is None:
             continue
-        for col, s in zip(APPLICANT_COLUMNS, got, strict=True):
+        for col, s in zip(c.app_columns, got, strict=True):
             _put(tables, prov, f"applications/{key}/{col}", s, r, money)
 
     # review / litigation
