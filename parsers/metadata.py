@@ -28,7 +28,7 @@ _YEAR = r"(\d{4}|[〇○零O一二三四五六七八九]{4})"
 _TITLE_YEAR = re.compile(_YEAR + r"年度?")
 _TITLE_WORDS = ("年度报告", "年报", "工作报告")
 _SUFFIX = re.compile(r"(?:政府信息公开|政务公开|信息公开|政府信息|政务信息).*$")
-_DATE = re.compile(_YEAR + r"年(\d{1,2}|[一二三四五六七八九十]{1,3})月(\d{1,2}|[一二三四五六七八九十]{1,3})日$")
+_DATE = re.compile(_YEAR + r"年(\d{1,2}|[一二三四五六七八九十]{1,3}|元)月(\d{1,2}|[一二三四五六七八九十]{1,3})日$")
 _SPACE = re.compile(r"[\s\u3000\u00a0]+")
 _HEADING = re.compile(r"^#+")
 _TAGGED = re.compile(r"^【[^】]{1,8}】|【[^】]{1,8}】$")
@@ -41,6 +41,8 @@ _TOWN = re.compile(r"^([\u4e00-\u9fff]{2,4}?(?:镇|街道))")
 
 
 def _cn_number(s: str) -> int:
+    if s == "元":  # 元月: January
+        return 1
     if s.isdigit():
         return int(s)
     if all(ch in _CN_DIGITS for ch in s) and "十" not in s and len(s) == 4:
