@@ -160,6 +160,12 @@ _NO_REVIEW = re.compile(
 _REVIEW_COUNT = re.compile(
     r"(?:引发|引起|发生|被申请|涉及)(?:的)?(?:政府信息公开)?行政复议(?:案件|申请)?(?:共)?(?P<n>\d+)(?:件|起|宗)")
 
+# a part of the year ("12月份", "第四季度", "上半年"): counts of a sub-period are not the year's
+_PART_OF_YEAR = re.compile(r"\d{1,2}月份?|[一二三四1-4]季度|上半年|下半年|月底|月初|月末")
+_WHOLE_YEAR = re.compile(r"1月(?:1日)?(?:起)?至12月|12月31日|12月底|全年|年底")
+# a review (清理) of the documents: its counts ("继续有效47件") are of the documents reviewed
+_CLEANUP = re.compile(r"清理|梳理|审查|评估")
+
 _ORG_COLUMNS = ("commercial_enterprise", "research_institution", "social_welfare_org", "legal_service_org", "other_org")
 
 
@@ -205,10 +211,16 @@ def check_narrative(record: dict[str, Any], text: str | None = None, **_: Any) -
         for m in _RECEIVED.finditer(clause):
             if _other_year(clause[: m.start()], year) or "公开" not in clause:
                 continue
+            if _PART_OF_YEAR.search(clause[: m.start()]) and not _WHOLE_YEAR.search(clause[: m.start()]):
+                continue
             who, n = m.group("who"), int(m.group("n"))
             if _OTHER_MATTERS.search(who):
                 continue
-            if "公民" in who or "自然人" in who:
+            people = "公民" in who or "自然人" in who
+            orgs = "法人" in who or "组织" in who
+            if people and orgs:
+                cols = ["total"]  # 公民、法人和其他组织: every applicant
+            elif people:
                 cols = ["natural_person"]
             elif "法人" in who or "组织" in who:
                 cols = list(_ORG_COLUMNS)  # 法人或其他组织: the five organisation columns together
@@ -242,7 +254,7 @@ def check_narrative(record: dict[str, Any], text: str | None = None, **_: Any) -
                 n = int(m.group("n") or m.group("m"))
                 report("active_disclosure/normative_documents/repealed", n,
                        _get(record, "active_disclosure/normative_documents/repealed"), m.group(0))
-            for m in _IN_FORCE.finditer(clause):
+            for m in _IN_FORCE.finditer(clause) if not _CLEANUP.search(clause) else ():
                 report("active_disclosure/normative_documents/in_force", int(m.group("n")),
                        _get(record, "active_disclosure/normative_documents/in_force"), m.group(0))
         for m in _REVIEW_COUNT.finditer(clause):
