@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from parsers.model import Block, Paragraph, ParseError, SourceCell, SourceDocument, SourceRow, Table
+from parsers.numbers import read_cell
 
 _PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 _PIPE_RULE = re.compile(r"^\s*\|?[\s:|-]*-[\s:|-]*\|?\s*$")
@@ -42,6 +43,25 @@ def decode(data: bytes) -> str:
     return str(best)
 
 
+_SENTENCE_MARK = re.compile(r"[。，,；;：:！？!?]")
+
+
+def _row_without_tabs(line: str) -> bool:
+    """A table row whose tabs were lost ("一、本年新收政府信息公开申请数量 30 4 0 1 1 0 36", "0 0 0 0 0"):
+    numbers at the end of a short line that is not a sentence."""
+    tokens = line.split()
+    k = len(tokens)
+    while k > 0 and read_cell(tokens[k - 1]).kind in ("num", "null"):
+        k -= 1
+    trailing = len(tokens) - k
+    if trailing == 0:
+        return False
+    if k == 0:  # numbers only: several, all numbers (not a page number "- 3 -")
+        return trailing >= 3 and all(read_cell(t).kind == "num" for t in tokens)
+    label = "".join(tokens[:k])
+    return len(label) <= 60 and not _SENTENCE_MARK.search(label)
+
+
 def read(data: bytes) -> SourceDocument:
     text = decode(data)
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
@@ -54,7 +74,9 @@ def read(data: bytes) -> SourceDocument:
                 return None
             return [c.strip() for c in line.strip()[1:-1].split("|")]
         if use_tabs:
-            return line.split("\t") if "\t" in line else None
+            if "\t" in line:
+                return line.split("\t")
+            return [line.strip()] if rows and _row_without_tabs(line) else None
         if _LAYOUT_GAP.search(line.strip()):
             return _LAYOUT_SPLIT.split(line.strip())
         return None

@@ -112,3 +112,15 @@ def test_signature_date_with_yuanyue() -> None:
     assert record["published"] == "2024-01-15"
     text = (FIXTURES / "stress_2023_town_pipes.txt").read_text(encoding="utf-8").replace("元月", "一月")
     assert parsers.parse_bytes(text.encode("utf-8")).record["published"] == "2024-01-15"
+
+
+def test_a_row_that_lost_its_tabs_inside_a_table_is_still_a_row() -> None:
+    path = FIXTURES / "stress_2021_county_cn.txt"
+    text = path.read_text(encoding="utf-8")
+    row = "一、本年新收政府信息公开申请数量\t\t\t30\t4\t0\t1\t1\t0\t36"
+    assert row in text
+    record = parsers.parse_bytes(text.replace(row, "一、本年新收政府信息公开申请数量 30 4 0 1 1 0 36").encode()).record
+    assert record["tables"] == parsers.parse_file(path).record["tables"]
+    # a page number between table rows is not a row; prose after a table stays prose
+    paged = text.replace(row, row + "\n- 3 -")
+    assert parsers.parse_bytes(paged.encode()).record["tables"] == record["tables"]
