@@ -241,11 +241,13 @@ def classify(doc: SourceDocument) -> Classified:
                 if active_header is not None:
                     out.active_headers.setdefault(dkey, active_header)
             continue
-        if (state == "applications" and akey is None and not label and len(r.slots) >= 10
+        if (state == "applications" and akey is None and not label and has_values
                 and out.review_row is None and "carried_to_next_year" in out.applications):
-            out.review_row = _join_wrapped_values(infos, r, 15)  # review table whose header was lost
-            state = "after_review"
-            continue
+            joined = _join_wrapped_values(infos, r, 15)
+            if len(joined.slots) >= 10:  # the review table whose header was lost (its row maybe wrapped)
+                out.review_row = joined
+                state = "after_review"
+                continue
         if state == "applications" or akey is not None:
             state = "applications"
             out.app_rows.append(r)

@@ -124,3 +124,12 @@ def test_a_row_that_lost_its_tabs_inside_a_table_is_still_a_row() -> None:
     # a page number between table rows is not a row; prose after a table stays prose
     paged = text.replace(row, row + "\n- 3 -")
     assert parsers.parse_bytes(paged.encode()).record["tables"] == record["tables"]
+
+
+def test_a_review_row_wrapped_over_two_lines_without_its_header() -> None:
+    path = FIXTURES / "stress_2021_county_cn.txt"
+    text = path.read_text(encoding="utf-8")
+    start, end = text.index("四、政府信息公开行政复议"), text.index("1\t0\t0\t0\t1\n")
+    record = parsers.parse_bytes((text[:start] + text[end:]).encode()).record
+    assert record["tables"]["review_litigation"] == parsers.parse_file(path).record["tables"]["review_litigation"]
+    assert record["tables"]["review_litigation"]["reconsideration"]["upheld"] == 1
