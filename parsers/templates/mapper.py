@@ -286,10 +286,9 @@ def classify(doc: SourceDocument) -> Classified:
 def _six_columns(headers: Sequence[RowInfo], rows: Sequence[RowInfo]) -> bool:
     """An applications table without the 总计 column: the header names the six applicant columns and no
     总计/合计, and no row holds seven values."""
-    if _header_positions(headers, APPLICANT_HEADERS, APPLICANT_COLUMNS[:6]) is None:
-        return False
-    if any(header_field(cell.text, APPLICANT_HEADERS) == "total" for h in headers for cell in h.row.cells):
-        return False
+    named = {header_field(cell.text, APPLICANT_HEADERS) for h in headers for cell in h.row.cells}
+    if "total" in named or not set(APPLICANT_COLUMNS[:6]) <= named:
+        return False  # (the header's positions may be lost: layout text keeps no empty cells)
     counts = [len(r.slots) for r in rows if r.slots]
     return bool(counts) and max(counts) <= 6 and counts.count(6) * 2 > len(counts)
 
