@@ -66,5 +66,5 @@ def test_scanned_pdf_goes_from_the_pdf_reader_to_ocr() -> None:
     assert document.form == "image" and document.meta["ocr"] is True
     expected = truth("r2021_a")["tables"]["applications"]["new_received"]
     (new_row,) = [r for t in document.tables() for r in t.rows if any("年新收" in c.text for c in r.cells)]
-    assert new_row.texts()[-7:] == [str(v) for v in expected.values()]
+    assert [c.text for c in new_row.cells if not c.spanned][-7:] == [str(v) for v in expected.values()]
     assert "中卫市审批服务管理局2023年政府信息公开工作年度报告" in [p.text for p in document.paragraphs()]
