@@ -146,8 +146,10 @@ _SCOPE = re.compile(r"全区|全县|全市|全省|全州|全旗|全镇|全乡|�
                     r"区政府办|县政府办|市政府办|政府办公室|全体|系统内|平台共|热线")
 _YEAR4 = re.compile(r"(\d{4})年")
 _RECEIVED = re.compile(
-    r"(?:收到|受理|新收|接收)(?P<who>[^，,。；、\d]{0,14}?)(?:政府信息公开|信息公开)?申请(?:共|合计|总计)?"
-    r"(?P<n>\d+)(?:件|个|份|条)")
+    r"(?:收到|受理|新收|接收)(?P<who>[^，,。；、\d]{0,14}?)(?:政府信息公开|信息公开)?申请(?:公开)?(?:共|合计|总计)?"
+    r"(?P<n>\d+)(?:件|个|份|条)"
+    # the number first: 收到3件政府信息公开申请
+    r"|(?:收到|受理|新收|接收)(?:了)?(?P<n2>\d+)(?:件|个|份|条)(?P<who2>政府信息公开|信息公开|依申请公开)(?:的)?申请")
 _OTHER_MATTERS = re.compile(r"复议|诉讼|投诉|举报|信访|咨询|审批|许可|办件|事项")
 _NONE_RECEIVED = re.compile(r"(?:未|没有)(?:收到|受理|接到)[^，,。；]{0,40}?(?:公开申请|依申请公开)")
 _CARRIED = re.compile(r"结转(?:至|到)?(?:下一?年度?|下年|(?P<y>\d{4})年度?)(?:继续办理)?(?:的)?(?:申请)?(?P<n>\d+)件")
@@ -213,7 +215,8 @@ def check_narrative(record: dict[str, Any], text: str | None = None, **_: Any) -
                 continue
             if _PART_OF_YEAR.search(clause[: m.start()]) and not _WHOLE_YEAR.search(clause[: m.start()]):
                 continue
-            who, n = m.group("who"), int(m.group("n"))
+            who = m.group("who") if m.group("who") is not None else ""
+            n = int(m.group("n") or m.group("n2"))
             if _OTHER_MATTERS.search(who):
                 continue
             people = "公民" in who or "自然人" in who
@@ -224,7 +227,7 @@ def check_narrative(record: dict[str, Any], text: str | None = None, **_: Any) -
                 cols = ["natural_person"]
             elif "法人" in who or "组织" in who:
                 cols = list(_ORG_COLUMNS)  # 法人或其他组织: the five organisation columns together
-            elif who.strip("了的各类") in ("", "依申请公开", "有关", "相关"):
+            elif who.strip("了的各类") in ("", "依", "依申请公开", "有关", "相关"):
                 cols = ["total"]
             else:
                 continue

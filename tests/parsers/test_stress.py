@@ -89,6 +89,8 @@ def _narrative_record() -> dict[str, Any]:
     "第四季度收到政府信息公开申请9件。",
     "共清理规范性文件50件，其中废止3件、现行有效47件。",  # the cleanup's documents, not all in force
     "收到公民和法人政府信息公开申请39件，其中上年结转3件。",  # every applicant, with last year's 3
+    "2023年共收到36件政府信息公开申请。",  # agrees
+    "收到3件行政复议申请。",  # another matter
 ])
 def test_prose_about_something_else_is_no_mismatch(prose: str) -> None:
     record = _narrative_record()
@@ -100,6 +102,8 @@ def test_prose_about_something_else_is_no_mismatch(prose: str) -> None:
     ("截至2023年12月31日，共收到政府信息公开申请40件。", "applications/new_received/total"),
     ("收到公民和法人政府信息公开申请40件。", "applications/new_received/total"),
     ("本年度废止行政规范性文件5件。", "active_disclosure/normative_documents/repealed"),
+    ("2023年共收到40件政府信息公开申请。", "applications/new_received/total"),  # the number first
+    ("本年度收到依申请公开40件。", "applications/new_received/total"),
 ])
 def test_prose_that_contradicts_the_table_is_reported_once_with_its_cell(prose: str, cell: str) -> None:
     record = _narrative_record()
