@@ -153,6 +153,7 @@ _RECEIVED = re.compile(
 _OTHER_MATTERS = re.compile(r"复议|诉讼|投诉|举报|信访|咨询|审批|许可|办件|事项")
 _NONE_RECEIVED = re.compile(r"(?:未|没有)(?:收到|受理|接到)[^，,。；]{0,40}?(?:公开申请|依申请公开)")
 _CARRIED = re.compile(r"结转(?:至|到)?(?:下一?年度?|下年|(?P<y>\d{4})年度?)(?:继续办理)?(?:的)?(?:申请)?(?P<n>\d+)件")
+_CARRIED_IN = re.compile(r"上一?年度?结转(?:的|至本年度?|到本年度?)?(?:政府信息公开)?(?:申请)?(?:共)?(?P<n>\d+)件")
 _REPEALED = re.compile(r"废止(?:行政)?规范性文件(?P<n>\d+)(?:件|个|份)|(?:行政)?规范性文件[^，,。；\d]{0,6}?废止(?P<m>\d+)(?:件|个|份)")
 _IN_FORCE = re.compile(r"现行有效(?:的)?(?:行政规范性文件|规范性文件)?(?P<n>\d+)(?:件|个|份)")
 _NO_REVIEW = re.compile(
@@ -251,6 +252,11 @@ def check_narrative(record: dict[str, Any], text: str | None = None, **_: Any) -
                 continue
             report("applications/carried_to_next_year/total", int(m.group("n")),
                    _get(record, "applications/carried_to_next_year/total"), m.group(0))
+        for m in _CARRIED_IN.finditer(clause):
+            if _other_year(clause[: m.start()], year) or "申请" not in clause:
+                continue
+            report("applications/carried_over/total", int(m.group("n")),
+                   _get(record, "applications/carried_over/total"), m.group(0))
         if record.get("template") == "2021" and "规范性文件" in clause and "政策性文件" not in clause \
                 and not _other_year(clause, year):
             for m in _REPEALED.finditer(clause):

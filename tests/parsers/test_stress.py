@@ -91,6 +91,7 @@ def _narrative_record() -> dict[str, Any]:
     "收到公民和法人政府信息公开申请39件，其中上年结转3件。",  # every applicant, with last year's 3
     "2023年共收到36件政府信息公开申请。",  # agrees
     "收到3件行政复议申请。",  # another matter
+    "上年度结转的政府信息公开申请3件已全部办结。",  # agrees
 ])
 def test_prose_about_something_else_is_no_mismatch(prose: str) -> None:
     record = _narrative_record()
@@ -104,6 +105,7 @@ def test_prose_about_something_else_is_no_mismatch(prose: str) -> None:
     ("本年度废止行政规范性文件5件。", "active_disclosure/normative_documents/repealed"),
     ("2023年共收到40件政府信息公开申请。", "applications/new_received/total"),  # the number first
     ("本年度收到依申请公开40件。", "applications/new_received/total"),
+    ("收到政府信息公开申请36件，上年结转申请5件。", "applications/carried_over/total"),
 ])
 def test_prose_that_contradicts_the_table_is_reported_once_with_its_cell(prose: str, cell: str) -> None:
     record = _narrative_record()
