@@ -572,6 +572,20 @@ def align(r: RowInfo, n: int, refs: Sequence[list[float]], constraint: Constrain
     return _by_constraint(r, n, constraint)
 
 
+def _review_group_blank(r: RowInfo) -> list[Slot] | None:
+    """Ten values for the review table's fifteen cells, with no cell positions to line them up (layout
+    text keeps no empty cells): one whole group was left blank.  The groups whose sums allow it; when
+    several do, the first (the 行政复议 group, as a report that only fills the 行政诉讼 columns writes)."""
+    if len(r.slots) != 10:
+        return None
+    for blank in range(3):
+        it = iter(r.slots)
+        cand = [None if i // 5 == blank else next(it) for i in range(15)]
+        if _review_constraint([None if s is None else s.value.value for s in cand]):
+            return [s if s is not None else Slot(-1, CellValue("null", None, ""), None) for s in cand]
+    return None
+
+
 def _too_many(r: RowInfo, n: int, refs: Sequence[list[float]], extra: str) -> list[Slot]:
     """More values than columns: drop numbers left of the label (stray marks, row numbers), pick the
     reference positions, collapse repeated copies of one cell (grids that repeat merged cells)."""
@@ -676,6 +690,8 @@ def layout(c: Classified, template: str) -> Mapped:
     rr = c.review_row
     if rr is not None:
         got = align(rr, 15, [c.review_header] if c.review_header else [], _review_constraint)
+        if got is None:
+            got = _review_group_blank(rr)
         if got is not None:
             for i, s in enumerate(got):
                 g, f = REVIEW_GROUPS[i // 5], REVIEW_FIELDS[i % 5]
