@@ -31,7 +31,7 @@ from typing import Any
 from parsers.model import ParseError, SourceDocument
 
 PARSER_NAME = "nianbao"
-PARSER_VERSION = "1.0.1"
+PARSER_VERSION = "1.0.2"
 RECORD_FORMAT = "nianbao.report/1"
 
 __all__ = [
