@@ -191,6 +191,7 @@ class Cell(Base):
     """
 
     __tablename__ = "cells"
+    __table_args__ = (Index("ix_cells_cell_report", "cell_id", "report_id", postgresql_include=["value"]),)
 
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True)
     cell_id: Mapped[str] = mapped_column(String(100), primary_key=True)  # e.g. applications/new_received/total

@@ -35,3 +35,14 @@ def test_archive_refuses_schema_newer_than_code(empty_database_url: str, tmp_pat
         conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999_future'")
     with pytest.raises(SchemaError, match="newer than this nianbao knows"):
         Archive.open(make_settings(tmp_path, empty_database_url))
+
+
+def test_migrations_build_exactly_the_models(empty_database_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from storage.models import Base
+
+    db.upgrade(empty_database_url)
+    with db.get_engine(empty_database_url).connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
