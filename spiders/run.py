@@ -137,7 +137,7 @@ def crawl_in_subprocess(portal_id: str | None, year: int | list[int], *, url: st
         cmd += ["--unit", unit]
     if region_code:
         cmd += ["--region-code", region_code]
-    env = {**os.environ, **(settings_env or {})}
+    env = {**os.environ, **(settings_env or {}), PARENT_PID_ENV: str(os.getpid())}
     log_path = output_dir / f"{stem}.log"
     try:
         with open(log_path, "wb") as log:
@@ -162,7 +162,28 @@ def crawl_in_subprocess(portal_id: str | None, year: int | list[int], *, url: st
     return CrawlResult(items=items, summary=summary, returncode=returncode, stderr_tail=tail)
 
 
+PARENT_PID_ENV = "NIANBAO_CRAWL_PARENT_PID"
+
+
+def die_with_parent() -> None:
+    """A crawl started by a harvest ends when the harvest's process dies (Linux: PR_SET_PDEATHSIG)."""
+    parent = os.environ.get(PARENT_PID_ENV)
+    if not parent or not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != int(parent):  # the parent died before prctl took effect
+        os._exit(143)
+
+
 def main(argv: list[str] | None = None) -> int:
+    die_with_parent()
     ap = argparse.ArgumentParser(prog="python -m spiders.run", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     src = ap.add_mutually_exclusive_group(required=True)
