@@ -370,6 +370,11 @@ class Archive:
         )
         canonical = next((r for r in versions if r.is_canonical), versions[-1] if versions else None)
         if canonical is not None and canonical.blob_sha256 == blob_sha256 and canonical.record_sha256 == digest:
+            # a newer parser read the same bytes the same way: note who read it last, so the
+            # next run skips it, but the report (its numbers, its version) is untouched
+            if meta.get("parser_version") and canonical.parser_version != meta["parser_version"]:
+                canonical.parser_name = meta.get("parser_name") or canonical.parser_name
+                canonical.parser_version = meta["parser_version"]
             return ArchiveOutcome("unchanged", canonical.id, canonical.version, unit_id)
         if canonical is not None and canonical.blob_sha256 != blob_sha256:
             # the same bytes already archived as an earlier version: the portal still serves an old copy

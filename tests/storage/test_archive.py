@@ -123,3 +123,16 @@ def test_strings_are_not_cells(archive: Archive) -> None:
     record["tables"]["active_disclosure"]["administrative_licensing"] = "8743"
     with pytest.raises(ValueError, match="number or null"):
         archive.archive_report(unit_id=unit, year=2023, data=b"y", record=record)
+
+
+def test_a_newer_parser_reading_the_same_record_is_unchanged_but_noted(archive: Archive) -> None:
+    unit = archive.ensure_unit("中卫市审批服务管理局")
+    record = seed_record(2)
+    first = archive.archive_report(unit_id=unit, year=2023, data=b"z", record=record,
+                                   parser_name="nianbao", parser_version="1.0.0")
+    again = archive.archive_report(unit_id=unit, year=2023, data=b"z", record=copy.deepcopy(record),
+                                   parser_name="nianbao", parser_version="1.0.1")
+    assert (again.status, again.report_id, again.version) == ("unchanged", first.report_id, 1)
+    report = archive.get_report(first.report_id)
+    assert report.parser_version == "1.0.1"
+    assert archive.report_record(first.report_id)["tables"] == record["tables"]
