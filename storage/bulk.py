@@ -56,6 +56,9 @@ def _copy_text(value: Any) -> str:
     return s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
+_NUMBER_TYPES = (int, float)
+
+
 def _number_text(value: Any) -> str:
     return "\\N" if value is None else repr(value) if isinstance(value, float) else str(value)
 
@@ -63,7 +66,8 @@ def _number_text(value: Any) -> str:
 def _json_text(value: Any) -> str:
     if value is None:
         return "\\N"
-    return _copy_text(orjson.dumps(value).decode())
+    text = orjson.dumps(value).decode()  # control characters come out escaped: only backslashes remain
+    return text.replace("\\", "\\\\") if "\\" in text else text
 
 
 def bulk_insert_reports(archive: Archive, items: Sequence[BulkReport]) -> ArchiveCounts:
@@ -118,7 +122,8 @@ def bulk_insert_reports(archive: Archive, items: Sequence[BulkReport]) -> Archiv
             flat = flatten_tables(rec.get("tables"))
             if dialect == "postgresql":
                 for value in flat.values():
-                    cell_value_to_db(value)  # refuses strings and bools as the archive does
+                    if value is not None and (type(value) not in _NUMBER_TYPES):
+                        cell_value_to_db(value)  # refuses strings and bools as the archive does
                 stage_rows.append((report_id, flat, {k: v for k, v in provenance.items() if k in flat}))
             else:
                 for cell_id, value in flat.items():

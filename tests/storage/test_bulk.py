@@ -14,7 +14,8 @@ SEEDS = sorted((Path(__file__).resolve().parents[3] / "shared" / "corpus" / "see
 
 def test_bulk_load_round_trips_and_defers_existing_reports(archive: Archive) -> None:
     records = [json.loads(p.read_text(encoding="utf-8")) for p in SEEDS]
-    records[0]["provenance"] = {"applications/total/total": {"page": 3, "bbox": [90.0, 400.5, 120.0, 412.0]}}
+    records[0]["provenance"] = {"applications/total/total": {"page": 3, "bbox": [90.0, 400.5, 120.0, 412.0]},
+                                "applications/disclosed/total": {"xpath": '//td[@title="a\\b\t总计"]'}}
     records[0]["checks"] = [{"rule": "applications.total_row", "column": "total", "message": "a\tb"}]
     items = []
     for i, rec in enumerate(records):
