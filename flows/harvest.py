@@ -3,7 +3,7 @@
 For each portal (at most ``concurrency`` crawls at once): crawl it in a subprocess
 (:func:`flows.tasks.crawl_portal`), then for each document it found, parse → validate →
 archive (:func:`flows.tasks.ingest_document_task`, one task per document, cached by sha256
-and parser version).  The run ends with the coverage report (:mod:`flows.coverage`), stored
+and parser version).  The run ends with the coverage report (:mod:`storage.coverage`), stored
 under the run's ``crawl_runs`` row and published as the Prefect artifact ``coverage-<year>``.
 
 Resumable: every step is idempotent (blobs are content-addressed, ``ingest_document`` skips
@@ -27,14 +27,6 @@ from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 
 from flows import progress
-from flows.coverage import (
-    PortalOutcome,
-    compute_coverage,
-    coverage_markdown,
-    state_counts,
-    store_coverage,
-    units_in_scope,
-)
 from flows.scope import check_regions, register_portals, select_portals
 from flows.tasks import (
     CrawlReport,
@@ -49,6 +41,14 @@ from flows.tasks import (
 )
 from spiders.registry import Portal
 from storage.archive import Archive
+from storage.coverage import (
+    PortalOutcome,
+    compute_coverage,
+    coverage_markdown,
+    state_counts,
+    store_coverage,
+    units_in_scope,
+)
 
 TIME_ZONE = ZoneInfo("Asia/Shanghai")
 CRAWL_TIMEOUT = 6 * 3600.0  # seconds; a crawl that hangs longer is killed and reported as failed

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flows.coverage import in_regions, region_prefix
 from nianbao.errors import UserError
 from spiders.registry import Portal, Registry
 from storage.archive import Archive
+from storage.coverage import in_regions, region_prefix
 
 
 def check_regions(regions: Sequence[str] | None) -> list[str]:

@@ -29,9 +29,10 @@ from typing import Any
 from sqlalchemy import Numeric, Select, and_, cast, func, null, or_, select, true
 from sqlalchemy.orm import Session, aliased, defer
 
-from flows.coverage import deadline, unit_state  # the harvest's own rules: both judge alike
 from nianbao.errors import UserError
+from parsers.templates import labels
 from storage.archive import Archive
+from storage.coverage import deadline, unit_state  # the harvest's own rules: both judge alike
 from storage.models import Blob, Cell, CheckResult, Correction, Coverage, CrawlRun, Report, Unit
 from storage.records import cell_value_from_db, flatten_tables
 from storage.regions import region_by_code, resolve_region
@@ -47,15 +48,7 @@ RULES = (
     "narrative.mismatch",
 )
 LEVELS = ("province", "city", "county")
-APPLICATION_COLUMNS = (
-    "natural_person",
-    "commercial_enterprise",
-    "research_institution",
-    "social_welfare_org",
-    "legal_service_org",
-    "other_org",
-    "total",
-)
+APPLICATION_COLUMNS = labels.APPLICANT_COLUMNS  # six applicant columns + total
 NOT_DISCLOSED_TOTALS = tuple(
     f"applications/not_disclosed.{k}/total"
     for k in (
@@ -502,7 +495,7 @@ def coverage(
 
     A unit's state is the one the newest harvest run that looked at it recorded for this year
     (found, late, invalid, missing, blocked, unreachable); a unit no run looked at is judged from
-    the archive by the harvest's rules (:func:`flows.coverage.unit_state`): an unreadable report or
+    the archive by the harvest's rules (:func:`storage.coverage.unit_state`): an unreadable report or
     one breaking checks is ``invalid``, one published after the deadline ``late``, none ``missing``.
     """
     limit, offset = check_page(limit, offset)

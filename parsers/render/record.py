@@ -11,42 +11,14 @@ import datetime as dt
 import random
 from typing import Any
 
-APPLICANT_COLUMNS = (
-    "natural_person",
-    "commercial_enterprise",
-    "research_institution",
-    "social_welfare_org",
-    "legal_service_org",
-    "other_org",
-)
-COLUMNS = (*APPLICANT_COLUMNS, "total")
+from parsers.templates import labels
 
-RESULT_ROWS_COMMON = (
-    "disclosed",
-    "partially_disclosed",
-    "not_disclosed.state_secret",
-    "not_disclosed.prohibited_by_law",
-    "not_disclosed.security_stability",
-    "not_disclosed.third_party_rights",
-    "not_disclosed.internal_affairs",
-    "not_disclosed.process_information",
-    "not_disclosed.enforcement_files",
-    "not_disclosed.administrative_query",
-    "unable.not_held",
-    "unable.needs_creation",
-    "unable.unclear_after_correction",
-    "not_processed.complaint",
-    "not_processed.duplicate",
-    "not_processed.publication",
-    "not_processed.excessive",
-    "not_processed.confirm_or_reissue",
-)
-RESULT_ROWS = {
-    "2021": (*RESULT_ROWS_COMMON, "other.no_correction", "other.fee_unpaid", "other.other"),
-    "2019": (*RESULT_ROWS_COMMON, "other"),
-}
-REVIEW_GROUPS = ("reconsideration", "litigation_direct", "litigation_after_reconsideration")
-REVIEW_COLUMNS = ("upheld", "corrected", "other", "pending", "total")
+# the REPORT_FORMAT keys, from the one place that defines them (the parser's label table)
+COLUMNS = labels.APPLICANT_COLUMNS  # the six applicant columns + total
+APPLICANT_COLUMNS = COLUMNS[:-1]
+RESULT_ROWS = {"2021": labels.RESULT_ROWS_2021, "2019": labels.RESULT_ROWS_2019}
+REVIEW_GROUPS = labels.REVIEW_GROUPS
+REVIEW_COLUMNS = labels.REVIEW_FIELDS
 
 # Rules make_record can break on its own (cross_year.carry_over needs last year's record).
 VIOLABLE_RULES = (

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from flows.console import ProgressDisplay
-from flows.coverage import PortalOutcome, deadline, region_prefix, unit_state
+from storage.coverage import PortalOutcome, deadline, region_prefix, unit_state
 from storage.models import Report, Unit
 
 

@@ -175,7 +175,7 @@ def test_coverage_judged_from_the_archive_uses_deadlines_by_kind(demo: DemoArchi
 
 
 def test_coverage_of_the_newest_harvest_run_per_unit_decides(archive) -> None:  # type: ignore[no-untyped-def]
-    from flows.coverage import CoverageRow, store_coverage
+    from storage.coverage import CoverageRow, store_coverage
 
     a = archive.ensure_unit("原州区民政局", region_code="640402", kind="department")
     b = archive.ensure_unit("原州区人民政府", region_code="640402", kind="government")
