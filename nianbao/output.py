@@ -25,7 +25,8 @@ def output_option(default: str = "table"):  # type: ignore[no-untyped-def]
     return decorate
 
 
-def _text(value: Any) -> str:
+def display_text(value: Any) -> str:
+    """A cell as people read it: blank for null, 12 rather than 12.0."""
     if value is None:
         return ""
     if isinstance(value, float):
@@ -57,14 +58,14 @@ def emit(
         writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: _text(row.get(k)) for k in columns})
+            writer.writerow({k: display_text(row.get(k)) for k in columns})
         return
     if title:
         out.write(title + "\n")
     if not rows:
         out.write("(none)\n")
         return
-    grid = [[_text(r.get(c)) for c in columns] for r in rows]
+    grid = [[display_text(r.get(c)) for c in columns] for r in rows]
     widths = [max(_width(c), *(_width(row[i]) for row in grid)) for i, c in enumerate(columns)]
 
     def line(values: Sequence[str]) -> str:

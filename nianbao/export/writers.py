@@ -18,6 +18,7 @@ from typing import IO, Any
 
 from nianbao.errors import UserError
 from nianbao.export.labels import TABLE_TITLES, cell_ids, column_header
+from nianbao.output import display_text
 from storage.archive import Archive
 from storage.queries import iter_canonical_reports
 
@@ -95,7 +96,7 @@ def write_csv(rows: Iterator[tuple[dict[str, Any], dict[str, Any]]], fh: IO[str]
     writer.writerow([*META_COLUMNS, *columns])
     count = 0
     for row, cells in rows:
-        writer.writerow([_text(row.get(k)) for k in META_COLUMNS] + [_text(cells.get(c)) for c in columns])
+        writer.writerow([display_text(row.get(k)) for k in META_COLUMNS] + [display_text(cells.get(c)) for c in columns])
         count += 1
     return count
 
@@ -166,14 +167,6 @@ def _sheet_title(title: str) -> str:
     for ch in "[]:*?/\\":
         title = title.replace(ch, "")
     return title[:31]
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
 
 
 def _opt_text(value: Any) -> str | None:
