@@ -18,9 +18,12 @@ Questions (issue 5):
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import difflib
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -734,11 +737,44 @@ def version_diff(archive: Archive, a: int, b: int) -> dict[str, Any]:
 # ------------------------------------------------------------------ 6. rankings, aggregates, repeated text
 
 
+_RANKING_CACHE: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+_RANKING_CACHE_SIZE = 256
+_RANKING_CACHE_LOCK = threading.Lock()
+
+
+def _archive_generation(archive: Archive) -> int:
+    """Changes whenever a report version is added (versions are only ever added, with new ids)."""
+    with archive.session() as s:
+        return int(s.scalar(select(func.max(Report.id))) or 0)
+
+
 def ranking(
     archive: Archive, *, year: int, metric: str = "applications_received", region: str | None = None,
     level: str | None = None, ascending: bool = False, limit: int | None = None, offset: int | None = None,
 ) -> dict[str, Any]:
-    """Units ranked by a metric (see :data:`METRICS`, or any cell id) in a year, with the aggregate."""
+    """Units ranked by a metric (see :data:`METRICS`, or any cell id) in a year, with the aggregate.
+
+    A year-wide ranking reads one or two cells of every report of the year, so answers are kept
+    (per archive, per question) until the archive gains a report version.
+    """
+    key = (archive.url, _archive_generation(archive), year, metric, region, level, ascending, limit, offset)
+    with _RANKING_CACHE_LOCK:
+        if key in _RANKING_CACHE:
+            _RANKING_CACHE.move_to_end(key)
+            return copy.deepcopy(_RANKING_CACHE[key])
+    result = _ranking(archive, year=year, metric=metric, region=region, level=level, ascending=ascending,
+                      limit=limit, offset=offset)
+    with _RANKING_CACHE_LOCK:
+        _RANKING_CACHE[key] = copy.deepcopy(result)
+        while len(_RANKING_CACHE) > _RANKING_CACHE_SIZE:
+            _RANKING_CACHE.popitem(last=False)
+    return result
+
+
+def _ranking(
+    archive: Archive, *, year: int, metric: str, region: str | None, level: str | None, ascending: bool,
+    limit: int | None, offset: int | None,
+) -> dict[str, Any]:
     limit, offset = check_page(limit, offset)
     year, level = require_year(year), check_level(level)
     code = region_code_of(region)
