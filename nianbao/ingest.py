@@ -60,9 +60,8 @@ def ingest_document(
     force: bool = False,
 ) -> IngestOutcome:
     """Archive one found report document, parsed and checked; idempotent."""
-    from parsers.validate import validate
-
     import parsers
+    from parsers.validate import validate
 
     unit_id = unit if isinstance(unit, int) else archive.ensure_unit(unit, region_code=region_code, portal_id=portal_id)
     sha = sha256_hex(data)
