@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from nianbao.errors import UserError
 from nianbao.settings import Settings, get_settings
 from storage import db
-from storage.blobs import BlobStore, open_blob_store, sha256_hex
+from storage.blobs import BlobStore, open_blob_store
 from storage.models import Blob, Cell, CheckResult, CrawlRun, Fetch, Portal, Report, Unit, utcnow
 from storage.records import (
     RECORD_FORMAT,
@@ -505,7 +505,3 @@ class Archive:
     def count(self, model: type) -> int:
         with self.session() as s:
             return int(s.scalar(select(func.count()).select_from(model)) or 0)
-
-
-def blob_sha256(data: bytes) -> str:
-    return sha256_hex(data)

@@ -11,7 +11,6 @@ An empty list page is "layout changed" (``nianbao/error/layout_changed``), never
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
@@ -32,6 +31,7 @@ from spiders.recognition import (
     normalize_title,
 )
 from spiders.registry import Portal, Unit
+from storage.blobs import sha256_hex
 
 _DATE = re.compile(r"(20\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})")
 SOFT_ERRORS = ("soft_404", "empty_body", "blocked_captcha")
@@ -215,7 +215,7 @@ class ReportSpider(scrapy.Spider):
         else:
             from spiders.recorder import decoded_body
 
-            item.update(sha256=hashlib.sha256(decoded_body(response)).hexdigest(),
+            item.update(sha256=sha256_hex(decoded_body(response)),
                         fetch_id=meta.get("nianbao_fetch_id"),
                         fetched_at=started.isoformat() if started else None, media_type=media_type)
         return item
