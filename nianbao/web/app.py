@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nianbao.errors import UserError
 from nianbao.settings import Settings, get_settings
@@ -58,21 +59,9 @@ def create_app(settings: Settings | None = None, *, archive: Archive | None = No
     app.include_router(api_router)
     app.include_router(pages_router)
 
-    @app.middleware("http")
-    async def drop_empty_form_fields(request: Request, call_next: Any) -> Response:
-        # an HTML form sends its empty fields as ``year=&level=``: on pages they mean "no filter"
-        if not request.url.path.startswith("/api/") and request.scope.get("query_string"):
-            pairs = parse_qsl(request.scope["query_string"].decode("latin-1"), keep_blank_values=True)
-            request.scope["query_string"] = urlencode([(k, v) for k, v in pairs if v.strip()]).encode("latin-1")
-        response: Response = await call_next(request)
-        return response
-
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
-        for key, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(key, value)
-        return response
+    # plain ASGI middleware (Starlette's BaseHTTPMiddleware costs a task and a stream per request)
+    app.add_middleware(DropEmptyFormFields)
+    app.add_middleware(SecurityHeaders)
 
     def is_api(request: Request) -> bool:
         return request.url.path.startswith("/api/")
@@ -115,6 +104,43 @@ def create_app(settings: Settings | None = None, *, archive: Archive | None = No
         return error(request, exc.status_code, message)
 
     return app
+
+
+class DropEmptyFormFields:
+    """An HTML form sends its empty fields as ``year=&level=``: on pages (not the API) they mean "no filter"."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("query_string") and not scope["path"].startswith("/api/"):
+            pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+            scope = dict(scope, query_string=urlencode([(k, v) for k, v in pairs if v.strip()]).encode("latin-1"))
+        await self.app(scope, receive, send)
+
+
+class SecurityHeaders:
+    """Adds :data:`SECURITY_HEADERS` to every response that does not set them itself."""
+
+    RAW = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in SECURITY_HEADERS.items()]
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
+                headers.extend((k, v) for k, v in self.RAW if k not in present)
+                message = dict(message, headers=headers)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def _jsonable(errors: Any) -> Any:
