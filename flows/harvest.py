@@ -2,8 +2,8 @@
 
 For each portal (at most ``concurrency`` crawls at once): crawl it in a subprocess
 (:func:`flows.tasks.crawl_portal`), then for each document it found, parse → validate →
-archive (:func:`flows.tasks.ingest_document_task`, one task per document, cached by sha256
-and parser version).  The run ends with the coverage report (:mod:`storage.coverage`), stored
+archive (:func:`flows.tasks.ingest_batch_task`: one task run per batch of a portal's documents,
+each document with its own outcome; cached by the documents' sha256 and the parser version).  The run ends with the coverage report (:mod:`storage.coverage`), stored
 under the run's ``crawl_runs`` row and published as the Prefect artifact ``coverage-<year>``.
 
 Resumable: every step is idempotent (blobs are content-addressed, ``ingest_document`` skips
@@ -33,7 +33,8 @@ from flows.tasks import (
     IngestResult,
     TransientCrawlError,
     crawl_portal,
-    ingest_document_task,
+    ingest_batch_task,
+    ingest_batches,
     open_archive,
     results_dir,
     start_run,
@@ -117,21 +118,22 @@ def _harvest_run(
     progress.emit("run_started", run_id=run_id, year=year, portals=[p.id for p in chosen])
 
     crawl = crawl_portal if crawl_retries is None else crawl_portal.with_options(retries=crawl_retries)
-    ingest_task = ingest_document_task.with_options(result_storage=results_dir())
+    ingest_task = ingest_batch_task.with_options(result_storage=results_dir())
     crawls: dict[str, PrefectFuture[CrawlReport]] = {}
     finished: queue.Queue[str] = queue.Queue()  # portal ids, as their crawl futures complete
     outcomes: dict[str, PortalOutcome] = {}
-    ingests: list[PrefectFuture[IngestResult]] = []
-    statuses: Counter[str] = Counter()
+    ingests: list[tuple[str, list[dict[str, Any]], PrefectFuture[list[IngestResult]]]] = []
 
-    def document_done(future: PrefectFuture[IngestResult], portal_id: str) -> None:
-        future.wait()
-        state = future.state
-        if state.is_completed():
-            status = "unchanged" if state.name == "Cached" else future.result().status
+    def batch_done(future: PrefectFuture[list[IngestResult]], portal_id: str, size: int) -> None:
+        # a batch that ran reported each document itself; a cached or failed one did not
+        if future.state.name == "Cached":
+            status = "unchanged"
+        elif future.state.is_completed():
+            return
         else:
             status = "error"
-        progress.emit("document_done", portal=portal_id, status=status)
+        for _ in range(size):
+            progress.emit("document_done", portal=portal_id, status=status)
 
     # crawls get a pool of their own (``concurrency`` portals at a time), so they never queue
     # behind the ingest tasks on the flow's task runner: crawling and parsing overlap
@@ -147,19 +149,25 @@ def _harvest_run(
             outcomes[pid] = PortalOutcome(pid, report.outcome, report.error, len(report.items))
             progress.emit("portal_crawled", portal=pid, outcome=report.outcome, documents=len(report.items),
                           error=report.error)
-            for item in report.items:
-                ingest = ingest_task.submit(item, year, run_id)
-                ingest.add_done_callback(functools.partial(document_done, portal_id=pid))
-                ingests.append(ingest)
+            for number, batch in enumerate(ingest_batches(report.items)):
+                ingest = ingest_task.submit(batch, year, run_id, portal=pid, batch=number)
+                ingest.add_done_callback(functools.partial(batch_done, portal_id=pid, size=len(batch)))
+                ingests.append((pid, batch, ingest))
 
+    statuses: Counter[str] = Counter()
     errors = []
-    for done in ingests:
+    for _pid, batch, done in ingests:
         done.wait()
         state = done.state
-        if state.is_completed():
-            statuses["unchanged" if state.name == "Cached" else done.result().status] += 1
+        if state.name == "Cached":
+            statuses["unchanged"] += len(batch)
+        elif state.is_completed():
+            for result in done.result():
+                statuses[result.status] += 1
+                if result.status == "error":
+                    errors.append(f"{result.sha256[:12]}: {result.error}")
         else:
-            statuses["error"] += 1
+            statuses["error"] += len(batch)
             errors.append(str(state.message))
     progress.emit("ingest_done", counts=dict(statuses))
 

@@ -4,14 +4,17 @@ Retries go where retrying helps and nowhere else:
 
 - :func:`crawl_portal` retries a portal that could not be reached or whose crawl process
   failed (network trouble passes); a *blocked* portal (412/521/captcha) is never retried.
-- :func:`ingest_document_task` retries when the database is busy (locked SQLite, a
+- :func:`ingest_one` retries a document when the database is busy (locked SQLite, a
   PostgreSQL serialization failure or lost connection); an unreadable file is an outcome
   (``parse_error``), not an exception, so it is never retried.
 
-Idempotency: ingest results are cached under the archive, keyed by the document's sha256,
-its unit and year and the parser version (:func:`ingest_cache_key`), so re-running a harvest
-skips every document already read by this parser; :func:`nianbao.ingest.ingest_document`
-skips them again on its own, so a lost cache costs time, never correctness.
+Documents are ingested in batches (:func:`ingest_batch_task`, up to :data:`INGEST_BATCH_SIZE`
+documents of one portal per task run), each document with its own outcome.
+
+Idempotency: batch results are cached under the archive, keyed by the parser version and every
+document's sha256, unit and year (:func:`ingest_cache_key`), so re-running a harvest skips every
+batch already read by this parser; :func:`nianbao.ingest.ingest_document` skips each document
+already archived on its own, so a lost cache or a batch cut short costs time, never correctness.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import hashlib
 import os
 import socket
 import threading
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +43,8 @@ from storage.models import CrawlRun
 # crawl retries: a few minutes apart (a portal that is down now is often up again soon)
 CRAWL_RETRY_DELAYS: list[float] = [60, 300]
 INGEST_RETRY_DELAYS: list[float] = [1, 5, 15]
+# documents per ingest task run: few task runs, yet a portal's documents spread over the workers
+INGEST_BATCH_SIZE = 10
 ENV_PASSED_TO_CRAWLS = (
     "NIANBAO_HOME", "NIANBAO_DATABASE_URL", "NIANBAO_BLOB_STORE", "NIANBAO_WARC_DIR",
     "NIANBAO_PORTALS_DIR", "NIANBAO_USER_AGENT", "NIANBAO_CONTACT_URL",
@@ -161,35 +167,52 @@ def crawl_portal(
 # --------------------------------------------------------------------------- ingest
 
 
-def database_busy(task: Any, task_run: Any, state: Any) -> bool:
-    exc = state.data
+def is_database_busy(exc: BaseException | None) -> bool:
+    """A database error worth another try: "database is locked", connection lost, server restarting."""
     if isinstance(exc, OperationalError):
-        return True  # "database is locked", connection lost, server restarting
+        return True
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
-def ingest_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> str | None:
-    import parsers
-
-    doc = parameters["document"]
-    if not doc.get("sha256"):
-        return None
-    unit = doc.get("unit_id") or f"{doc.get('unit')}@{doc.get('region_code') or ''}"
-    raw = f"{archive_identity()}|{doc['sha256']}|{unit}|{parameters.get('year')}|{parsers.PARSER_VERSION}"
-    return "nianbao-ingest-" + hashlib.sha256(raw.encode()).hexdigest()
+def database_busy(task: Any, task_run: Any, state: Any) -> bool:
+    """``retry_condition_fn`` of tasks that write the archive: retry only when the database was busy."""
+    return is_database_busy(state.data if isinstance(state.data, BaseException) else None)
 
 
 @dataclass(frozen=True)
 class IngestResult:
     portal: str | None
-    status: str  # inserted | unchanged | new_version | parse_error | missing_blob
+    status: str  # inserted | unchanged | new_version | parse_error | missing_blob | error
     report_id: int | None
     version: int | None
     unit_id: int | None
     year: int | None
     sha256: str
-    error: str | None = None
+    error: str | None = None  # the parse error class, or for ``error`` the exception
     checks_failed: int = 0
+
+
+def ingest_batches(documents: list[dict[str, Any]], size: int = INGEST_BATCH_SIZE) -> list[list[dict[str, Any]]]:
+    """A portal's documents in batches of at most ``size``, in crawl order (one task run each)."""
+    return [documents[i:i + size] for i in range(0, len(documents), size)]
+
+
+def _document_key(doc: dict[str, Any], year: int | None) -> str | None:
+    if not doc.get("sha256"):
+        return None
+    unit = doc.get("unit_id") or f"{doc.get('unit')}@{doc.get('region_code') or ''}"
+    return f"{doc['sha256']}|{unit}|{doc.get('year') or year}"
+
+
+def ingest_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> str | None:
+    """The archive, the parser version and every document of the batch (sha256, unit, year)."""
+    import parsers
+
+    keys = [_document_key(d, parameters.get("year")) for d in parameters["documents"]]
+    if not keys or None in keys:
+        return None
+    raw = "\n".join([archive_identity(), parsers.PARSER_VERSION, *sorted(k for k in keys if k)])
+    return "nianbao-ingest-" + hashlib.sha256(raw.encode()).hexdigest()
 
 
 def _fetched_at(value: Any) -> dt.datetime | None:
@@ -201,37 +224,63 @@ def _fetched_at(value: Any) -> dt.datetime | None:
         return None
 
 
-@task(
-    name="ingest document",
-    task_run_name="ingest {document[sha256]:.12}",
-    retries=len(INGEST_RETRY_DELAYS),
-    retry_delay_seconds=INGEST_RETRY_DELAYS,
-    retry_condition_fn=database_busy,
-    cache_key_fn=ingest_cache_key,
-    persist_result=True,
-)
-def ingest_document_task(document: dict[str, Any], year: int | None, run_id: int | None = None) -> IngestResult:
-    """Parse -> validate -> archive one stored document (:func:`nianbao.ingest.ingest_document`)."""
+def ingest_one(archive: Archive, document: dict[str, Any], year: int | None, run_id: int | None) -> IngestResult:
+    """Parse -> validate -> archive one stored document (:func:`nianbao.ingest.ingest_document`).
+
+    Retried after :data:`INGEST_RETRY_DELAYS` while the database is busy; any other failure is
+    this document's ``error`` outcome, so the rest of its batch goes on.
+    """
     from nianbao.ingest import ingest_document
     from storage.blobs import BlobNotFound
 
-    archive = open_archive()
     sha = document["sha256"]
     portal = document.get("portal")
     try:
         data = archive.read_blob(sha)
     except BlobNotFound:
         return IngestResult(portal, "missing_blob", None, None, None, year, sha, "blob not in the store")
-    unit = document.get("unit_id") or document["unit"]
-    outcome = ingest_document(
-        archive, data=data, unit=unit, year=document.get("year") or year,
-        region_code=document.get("region_code"), portal_id=portal, url=document.get("url"),
-        document_url=document.get("document_url"), fetched_at=_fetched_at(document.get("fetched_at")),
-        title=document.get("title"), published_hint=document.get("published"),
-        fetch_id=document.get("fetch_id"), run_id=run_id, media_type=document.get("media_type"),
-    )
-    return IngestResult(portal, outcome.status, outcome.report_id, outcome.version, outcome.unit_id,
-                        outcome.year, sha, outcome.error, outcome.checks_failed)
+    for delay in [*INGEST_RETRY_DELAYS, None]:
+        try:
+            outcome = ingest_document(
+                archive, data=data, unit=document.get("unit_id") or document["unit"],
+                year=document.get("year") or year, region_code=document.get("region_code"), portal_id=portal,
+                url=document.get("url"), document_url=document.get("document_url"),
+                fetched_at=_fetched_at(document.get("fetched_at")), title=document.get("title"),
+                published_hint=document.get("published"), fetch_id=document.get("fetch_id"), run_id=run_id,
+                media_type=document.get("media_type"),
+            )
+        except Exception as exc:
+            if delay is not None and is_database_busy(exc):
+                time.sleep(delay)
+                continue
+            return IngestResult(portal, "error", None, None, None, year, sha, f"{type(exc).__name__}: {exc}"[:500])
+        return IngestResult(portal, outcome.status, outcome.report_id, outcome.version, outcome.unit_id,
+                            outcome.year, sha, outcome.error, outcome.checks_failed)
+    raise AssertionError("unreachable")  # the last attempt returns
+
+
+@task(
+    name="ingest documents",
+    task_run_name="ingest {portal} batch {batch}",
+    cache_key_fn=ingest_cache_key,
+    persist_result=True,
+)
+def ingest_batch_task(
+    documents: list[dict[str, Any]], year: int | None, run_id: int | None = None, portal: str = "", batch: int = 0,
+) -> list[IngestResult]:
+    """Ingest a batch of one portal's documents (:func:`ingest_one` each, reporting progress per document).
+
+    One task run per batch, not per document: Prefect's cost per task run (state changes, events,
+    a persisted result) would otherwise be a large share of a harvest.  Retries are per document
+    (:func:`ingest_one`), so a busy database never makes a whole batch run again.
+    """
+    archive = open_archive()
+    results = []
+    for document in documents:
+        result = ingest_one(archive, document, year, run_id)
+        progress.emit("document_done", portal=document.get("portal") or portal, status=result.status)
+        results.append(result)
+    return results
 
 
 # --------------------------------------------------------------------------- runs
