@@ -35,6 +35,12 @@ FULL_OCR_PAGES = 8
 MAX_OCR_PAGES = 40
 MAX_PIXELS = 60_000_000  # per image; bigger is a decompression bomb or a poster
 MIN_SCORE = 0.5
+# Recognition one text box at a time: a batch is padded to its widest box, and the recogniser's
+# attention costs grow faster than the width, so batches of 24 cost 6x the CPU of single boxes
+# (same texts).  One intra-op thread: a second one doubles the CPU time (spinning) and, on a shared
+# machine, slows the wall clock too.  bench/parse_bench.py prints the figures.
+REC_BATCH = 1
+OCR_THREADS = 1
 
 _engine_lock = threading.Lock()
 
@@ -43,14 +49,13 @@ _engine_lock = threading.Lock()
 def _engine() -> Any:
     from rapidocr_onnxruntime import RapidOCR
 
-    # detection on a page scaled to at most 1600 px, recognition in large batches, no angle classifier
     return RapidOCR(
         print_verbose=False,
         det_limit_side_len=1600,
         det_limit_type="max",
-        rec_batch_num=24,
+        rec_batch_num=REC_BATCH,
         use_cls=False,
-        intra_op_num_threads=2,
+        intra_op_num_threads=OCR_THREADS,
         inter_op_num_threads=1,
     )
 
