@@ -9,8 +9,10 @@ is shown beside.  Then the ratio of the PDF reader's time to ``pdftotext -layout
 a naive ``pdfplumber extract_tables()`` over every page for comparison, OCR seconds per page, and the
 peak memory and time of reading a 300-page PDF (in a child process).
 
-Targets: text PDFs within 4x of pdftotext, HTML and DOCX >= 50 docs/s per core, OCR <= 10 s per
-page, peak memory < 500 MB on a 300-page PDF.
+Targets (printed beside the figures, each verdict on the figure the target names): text PDFs within
+4x of pdftotext (the reader), HTML and DOCX >= 50 docs/s per core for the whole parse, OCR <= 10 s
+per page (OCR is single-threaded, so on an idle machine its wall time is its CPU time; the verdict is
+on CPU seconds, the wall figure is shown beside), peak memory < 500 MB on a 300-page PDF.
 """
 
 from __future__ import annotations
@@ -127,6 +129,18 @@ def verdict(ok: bool) -> str:
     return "meets target" if ok else "MISSES target"
 
 
+# what each form's row is judged by (issue 6), printed beside its figures
+TARGETS = {
+    "html": "parse >= 50 docs/s/core",
+    "docx": "parse >= 50 docs/s/core",
+    "pdf": "reader <= 4x pdftotext",
+    "doc": "(none)",
+    "scan": "<= 10 s / page",
+}
+PARSE_RATE_TARGET = 50.0  # whole parse (reader + mapper + metadata + checks), docs/s per core
+OCR_TARGET = 10.0  # seconds per page
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=3, help="passes over the fast forms (default 3)")
@@ -139,8 +153,10 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()[0]
     print(f"parse bench on {FIXTURES.relative_to(ROOT)}  (load average {load:.1f} on {os.cpu_count()} cores; "
           f"docs/s per core = 1 / CPU seconds per document)")
-    print(f"{'form':6} {'docs':>4}  {'reader docs/s/core':>18} {'(wall)':>8}  {'parse docs/s/core':>17} {'(wall)':>8}")
-    results: dict[str, tuple[float, float]] = {}
+    print(f"{'form':6} {'docs':>4}  {'reader docs/s/core':>18} {'(wall)':>8}  {'parse docs/s/core':>17} {'(wall)':>8}"
+          f"  target")
+    results: dict[str, tuple[float, float]] = {}  # form -> reader (CPU, wall) seconds per document
+    parsed: dict[str, float] = {}  # form -> whole parse CPU seconds per document
     for form, (reader, _) in FORMS.items():
         if (form == "scan" and args.skip_ocr) or (form == "doc" and args.skip_doc):
             continue
@@ -158,22 +174,29 @@ def main(argv: list[str] | None = None) -> int:
         if form != "scan":  # the parse of a scan is the OCR; it is not run twice
             try:
                 p_cpu, p_wall = measure(lambda d: parsers.parse_bytes(d), docs, repeat)
+                parsed[form] = p_cpu
                 parse_figures = f"{1 / p_cpu:>17.1f} {1 / p_wall:>8.1f}"
             except parsers.ParseError as exc:
                 parse_figures = f"  parse failed: {exc.error}: {exc.message[:60]}"
-        print(f"{form:6} {len(docs):>4}  {1 / r_cpu:>18.1f} {1 / r_wall:>8.1f}  {parse_figures}")
+        print(f"{form:6} {len(docs):>4}  {1 / r_cpu:>18.1f} {1 / r_wall:>8.1f}  {parse_figures}  {TARGETS[form]}")
         if form == "scan":
             import pypdfium2 as pdfium
 
             pages = sum(len(pdfium.PdfDocument(d)) for d in docs) / len(docs)
             per_page_cpu, per_page_wall = r_cpu / pages, r_wall / pages
-            print(f"       OCR: {per_page_cpu:.1f} CPU s / page, {per_page_wall:.1f} s wall / page "
-                  f"(target <= 10 s): {verdict(per_page_cpu <= 10)}")
+            # OCR runs on one thread (parsers.readers.image.OCR_THREADS), so on an idle machine its wall
+            # time is its CPU time; the wall figure here includes whatever else the machine is doing
+            print(f"       OCR: {per_page_cpu:.1f} CPU s / page, {per_page_wall:.1f} s wall / page at load {load:.1f} "
+                  f"(target <= {OCR_TARGET:g} s / page on an idle machine): {verdict(per_page_cpu <= OCR_TARGET)}")
     print()
     for form in ("html", "docx"):
-        if form in results:
-            rate = 1 / results[form][0]
-            print(f"{form}: {rate:.0f} docs/s per core (target >= 50): {verdict(rate >= 50)}")
+        if form in parsed:
+            rate = 1 / parsed[form]
+            print(f"{form}: whole parse {rate:.0f} docs/s per core, reader alone {1 / results[form][0]:.0f} "
+                  f"(target: parse >= {PARSE_RATE_TARGET:g}): {verdict(rate >= PARSE_RATE_TARGET)}")
+        elif form in results:
+            print(f"{form}: the whole parse failed, reader alone {1 / results[form][0]:.0f} docs/s per core "
+                  f"(target: parse >= {PARSE_RATE_TARGET:g}): {verdict(False)}")
     pdfs = files("pdf")
     if pdfs and "pdf" in results:
         t_cpu, t_wall = pdftotext_time(pdfs, args.repeat)
