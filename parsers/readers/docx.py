@@ -12,7 +12,6 @@ not a zip or has no ``word/document.xml`` is rejected with a clear error.
 
 from __future__ import annotations
 
-import contextvars
 import io
 import re
 import zipfile
@@ -31,8 +30,9 @@ MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 _W = f"{{{W}}}"
 _FALLBACK = f"{{{MC}}}Fallback"
 _T, _TAB, _BR, _CR = _W + "t", _W + "tab", _W + "br", _W + "cr"
-# Does the document being read have mc:Fallback content (text that duplicates mc:Choice)?
-_HAS_FALLBACK: contextvars.ContextVar[bool] = contextvars.ContextVar("has_fallback", default=True)
+_P, _TBL, _TR, _TC, _SDT, _SDT_CONTENT = _W + "p", _W + "tbl", _W + "tr", _W + "tc", _W + "sdt", _W + "sdtContent"
+_TCPR, _TRPR, _GRID_SPAN, _VMERGE, _VAL = _W + "tcPr", _W + "trPr", _W + "gridSpan", _W + "vMerge", _W + "val"
+_WRAPPERS = frozenset((_W + "customXml", _W + "ins", _W + "smartTag"))
 _SPACES = re.compile(r"[ \t\r\n\u00a0\u3000]+")
 
 
@@ -86,39 +86,52 @@ def read_document_xml(xml: bytes, form: str = "docx") -> SourceDocument:
         root = etree.fromstring(xml, parser)
     except etree.XMLSyntaxError as exc:
         raise ParseError("corrupt_docx", f"word/document.xml is not well-formed XML: {exc}") from None
-    body = root.find(_W + "body")
+    body = _child(root, _W + "body")
     if body is None:
         raise ParseError("corrupt_docx", "word/document.xml has no body")
-    reader = _BodyReader()
-    token = _HAS_FALLBACK.set(b"Fallback" in xml)
-    try:
-        reader.container(body)
-    finally:
-        _HAS_FALLBACK.reset(token)
+    reader = _BodyReader(
+        fallback=b"Fallback" in xml,
+        breaks=next(body.iter(_TAB, _BR, _CR), None) is not None,
+    )
+    reader.container(body)
     return SourceDocument(form=form, blocks=reader.blocks, meta={"tables": reader.table_count})
 
 
+def _child(el: Any, tag: str) -> Any:
+    """The first direct child ``tag`` of ``el``, or None (lxml's ``find`` parses a path on every call)."""
+    for child in el:
+        if child.tag == tag:
+            return child
+    return None
+
+
 class _BodyReader:
-    def __init__(self) -> None:
+    """Reads one document body.  What the document holds decides how its paragraphs are read:
+    ``fallback``: it has mc:Fallback content (text that duplicates mc:Choice), which is skipped;
+    ``breaks``: it has w:tab / w:br / w:cr elements, read as a tab or a space (else only w:t is looked for)."""
+
+    def __init__(self, fallback: bool = True, breaks: bool = True) -> None:
         self.blocks: list[Block] = []
         self.table_count = 0
         self.paragraph_count = 0
+        self.fallback = fallback
+        self.text_tags: tuple[str, ...] = (_T, _TAB, _BR, _CR) if breaks else (_T,)
 
     def container(self, el: Any) -> None:
         for child in el:
             tag = child.tag
-            if tag == _W + "p":
-                text = paragraph_text(child)
+            if tag == _P:
+                text = self.paragraph_text(child)
                 if text:
                     self.blocks.append(Paragraph(text, {"paragraph": self.paragraph_count}))
                 self.paragraph_count += 1
-            elif tag == _W + "tbl":
+            elif tag == _TBL:
                 self.blocks.append(self.table(child))
-            elif tag == _W + "sdt":
-                content = child.find(_W + "sdtContent")
+            elif tag == _SDT:
+                content = _child(child, _SDT_CONTENT)
                 if content is not None:
                     self.container(content)
-            elif tag in (_W + "customXml", _W + "ins", _W + "smartTag"):
+            elif tag in _WRAPPERS:
                 self.container(child)
 
     def table(self, tbl: Any) -> Table:
@@ -126,28 +139,27 @@ class _BodyReader:
         self.table_count += 1
         rows: list[SourceRow] = []
         above: dict[int, SourceCell] = {}  # grid column -> the cell last placed there (for vMerge)
-        for r, tr in enumerate(_children(tbl, "tr")):
+        for r, tr in enumerate(_children(tbl, _TR)):
             cells: list[SourceCell] = []
             col = _grid_value(tr, "gridBefore")
             cells.extend(SourceCell("", {"table": index, "row": r, "col": c}) for c in range(col))
-            for tc in _children(tr, "tc"):
-                tcpr = tc.find(_W + "tcPr")
+            for tc in _children(tr, _TC):
+                tcpr = _child(tc, _TCPR)
                 span = 1
                 vmerge = None
                 if tcpr is not None:
-                    gs = tcpr.find(_W + "gridSpan")
+                    gs, vm = _child(tcpr, _GRID_SPAN), _child(tcpr, _VMERGE)
                     if gs is not None:
-                        span = max(1, min(int(gs.get(_W + "val", "1") or 1), 64))
-                    vm = tcpr.find(_W + "vMerge")
+                        span = max(1, min(int(gs.get(_VAL, "1") or 1), 64))
                     if vm is not None:
-                        vmerge = vm.get(_W + "val", "continue")
+                        vmerge = vm.get(_VAL, "continue")
                 prov = {"table": index, "row": r, "col": col}
                 if vmerge == "continue" and col in above:
                     origin = above[col]
                     origin.rowspan += 1
                     first = SourceCell(origin.text, origin.prov, spanned=True)
                 else:
-                    first = SourceCell(_cell_text(tc), prov, colspan=span)
+                    first = SourceCell(self.cell_text(tc), prov, colspan=span)
                 cells.append(first)
                 for _ in range(1, span):
                     cells.append(SourceCell(first.text, first.prov, spanned=True))
@@ -158,43 +170,52 @@ class _BodyReader:
             rows.append(SourceRow(cells, {"table": index, "row": r}))
         return Table(rows, {"table": index})
 
+    def paragraph_text(self, p: Any) -> str:
+        parts: list[str] = []
+        for el in p.iter(*self.text_tags):
+            tag = el.tag
+            if tag == _T:
+                if not self.fallback or not _in_fallback(el, p):
+                    parts.append(el.text or "")
+            elif tag == _TAB:
+                parts.append("\t")
+            else:
+                parts.append(" ")
+        return _SPACES.sub(" ", "".join(parts)).strip()
 
-def _children(el: Any, name: str) -> list[Any]:
-    """Direct children ``w:<name>``, looking through content controls and custom XML wrappers."""
+    def cell_text(self, tc: Any) -> str:
+        texts = []
+        for child in tc.iter(_P):
+            text = self.paragraph_text(child)
+            if text:
+                texts.append(text)
+        return " ".join(texts)
+
+
+def _children(el: Any, tag: str) -> list[Any]:
+    """Direct children ``tag``, looking through content controls and custom XML wrappers."""
     out = []
     for child in el:
-        if child.tag == _W + name:
+        if child.tag == tag:
             out.append(child)
-        elif child.tag in (_W + "sdt", _W + "customXml"):
-            inner = child.find(_W + "sdtContent") if child.tag == _W + "sdt" else child
+        elif child.tag == _SDT:
+            inner = _child(child, _SDT_CONTENT)
             if inner is not None:
-                out.extend(_children(inner, name))
+                out.extend(_children(inner, tag))
+        elif child.tag == _W + "customXml":
+            out.extend(_children(child, tag))
     return out
 
 
 def _grid_value(tr: Any, name: str) -> int:
-    trpr = tr.find(_W + "trPr")
+    trpr = _child(tr, _TRPR)
     if trpr is None:
         return 0
-    el = trpr.find(_W + name)
+    el = _child(trpr, _W + name)
     try:
-        return max(0, min(int(el.get(_W + "val", "0")), 64)) if el is not None else 0
+        return max(0, min(int(el.get(_VAL, "0")), 64)) if el is not None else 0
     except ValueError:
         return 0
-
-
-def paragraph_text(p: Any) -> str:
-    parts: list[str] = []
-    for el in p.iter(_T, _TAB, _BR, _CR):
-        tag = el.tag
-        if tag == _T:
-            if not _HAS_FALLBACK.get() or not _in_fallback(el, p):
-                parts.append(el.text or "")
-        elif tag == _TAB:
-            parts.append("\t")
-        else:
-            parts.append(" ")
-    return _SPACES.sub(" ", "".join(parts)).strip()
 
 
 def _in_fallback(el: Any, stop: Any) -> bool:
@@ -205,11 +226,3 @@ def _in_fallback(el: Any, stop: Any) -> bool:
         parent = parent.getparent()
     return False
 
-
-def _cell_text(tc: Any) -> str:
-    texts = []
-    for child in tc.iter(_W + "p"):
-        text = paragraph_text(child)
-        if text:
-            texts.append(text)
-    return " ".join(texts)

@@ -72,6 +72,16 @@ def test_grid_before_content_controls_and_breaks() -> None:
     assert table.rows[1].cells[1].prov == {"table": 0, "row": 1, "col": 1}
 
 
+def test_fallback_text_is_read_once_and_a_tab_separates_words() -> None:
+    mc = 'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'
+    xml = f"""<w:document {W} {mc}><w:body>
+      <w:p><w:r><w:t>收到申请</w:t></w:r><mc:AlternateContent><mc:Choice Requires="wps"><w:r><w:t>2</w:t></w:r>
+      </mc:Choice><mc:Fallback><w:r><w:t>2</w:t></w:r></mc:Fallback></mc:AlternateContent><w:r><w:t>件</w:t></w:r></w:p>
+      <w:p><w:r><w:t>总计</w:t><w:tab/><w:t>5</w:t></w:r></w:p>
+      </w:body></w:document>""".encode()
+    assert [p.text for p in docx.read(_docx(xml)).paragraphs()] == ["收到申请2件", "总计 5"]
+
+
 def test_zip_bomb_is_refused_before_inflating() -> None:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
