@@ -28,8 +28,9 @@ class BlobNotFound(KeyError):
 class BlobStore(Protocol):
     uri: str
 
-    def put(self, data: bytes) -> str:
-        """Store ``data`` (idempotent) and return its sha256."""
+    def put(self, data: bytes, *, sync: bool = True) -> str:
+        """Store ``data`` (idempotent) and return its sha256; ``sync=False`` skips making it durable
+        at once (the crawl's capture keeps the same bytes in a WARC file it syncs per batch)."""
 
     def get(self, sha256: str) -> bytes: ...
 
@@ -53,18 +54,22 @@ class LocalBlobStore:
             raise ValueError(f"not a sha256 hex digest: {sha256!r}")
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
-    def put(self, data: bytes) -> str:
+    def put(self, data: bytes, *, sync: bool = True) -> str:
         digest = sha256_hex(data)
         path = self._path(digest)
-        if path.exists():
-            return digest
+        try:  # present and whole: a file cut short by a crash before it was synced is written again
+            if path.stat().st_size == len(data):
+                return digest
+        except FileNotFoundError:
+            pass
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
+                if sync:
+                    fh.flush()
+                    os.fsync(fh.fileno())
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

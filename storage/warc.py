@@ -43,7 +43,11 @@ def _header_items(headers: Mapping[str, Any] | None) -> list[tuple[str, str]]:
 class WarcWriter:
     """Append-only writer of one WARC file; thread-unsafe, one per process."""
 
-    def __init__(self, directory: str | os.PathLike[str], prefix: str = "nianbao") -> None:
+    def __init__(self, directory: str | os.PathLike[str], prefix: str = "nianbao", *,
+                 flush_each_record: bool = True) -> None:
+        """``flush_each_record=False`` leaves records in the file's buffer until :meth:`sync` (a
+        crawl syncs once per batch of fetch rows, before committing rows that point at them)."""
+        self.flush_each_record = flush_each_record
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
@@ -60,7 +64,8 @@ class WarcWriter:
     def _write(self, record: Any) -> WarcLocation:
         offset = self._fh.tell()
         self._writer.write_record(record)
-        self._fh.flush()
+        if self.flush_each_record:
+            self._fh.flush()
         return WarcLocation(
             filename=str(self.path),
             offset=offset,
@@ -116,6 +121,12 @@ class WarcWriter:
             warc_content_type=media_type or "application/octet-stream",
         )
         return self._write(record)
+
+    def sync(self) -> None:
+        """Flush the buffered records and fsync the file: every record written so far is on disk."""
+        if not self._fh.closed:
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
 
     def close(self) -> None:
         if not self._fh.closed:
