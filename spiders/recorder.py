@@ -6,8 +6,12 @@ opens the archive under ``NIANBAO_HOME`` (or ``NIANBAO_DATABASE_URL``), one WARC
 process, and the crawl run: the ``NIANBAO_RUN_ID`` setting when the caller (a Prefect flow)
 started one, otherwise a run of its own that is finished when the spider closes.
 
+Fetch rows are written in batches (:mod:`spiders.batch`), flushed when the spider is idle and
+when it closes; the ids are known at once.
+
 Settings: ``NIANBAO_ARCHIVE`` (default True; False records nothing, for parser tests),
-``NIANBAO_RUN_ID``, ``NIANBAO_PORTAL_ID``.
+``NIANBAO_RUN_ID``, ``NIANBAO_PORTAL_ID``, ``NIANBAO_CAPTURE_BATCH_SIZE``,
+``NIANBAO_CAPTURE_BATCH_SECONDS``.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
+from scrapy.utils.asyncio import create_looping_call
 
 from nianbao.settings import get_settings
 
@@ -66,6 +71,7 @@ class Recorder:
     """Archive + WARC writer + run of one crawl process."""
 
     def __init__(self, crawler: Crawler) -> None:
+        from spiders.batch import FetchBatcher
         from storage.archive import Archive
         from storage.warc import WarcWriter
 
@@ -73,7 +79,8 @@ class Recorder:
         self.settings = get_settings()
         self.portal_id: str | None = s.get("NIANBAO_PORTAL_ID")
         self.archive = Archive.open(self.settings)
-        self.warc = WarcWriter(self.settings.warc_dir, prefix=f"crawl-{self.portal_id or 'url'}")
+        self.warc = WarcWriter(self.settings.warc_dir, prefix=f"crawl-{self.portal_id or 'url'}",
+                               flush_each_record=False)
         given = s.getint("NIANBAO_RUN_ID", 0)
         self.own_run = not given
         self.run_id: int = given or self.archive.start_run(
@@ -83,26 +90,33 @@ class Recorder:
         )
         self.stats = crawler.stats
         self.outcome = "ok"
+        self.batch = FetchBatcher(self.archive, self.warc, size=s.getint("NIANBAO_CAPTURE_BATCH_SIZE", 100),
+                                  seconds=s.getfloat("NIANBAO_CAPTURE_BATCH_SECONDS", 5.0), stats=self.stats)
+        self._timer: Any = None
+        crawler.signals.connect(self._opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.flush, signal=signals.spider_idle)
+        crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self._closed, signal=signals.engine_stopped)
 
     def record_response(self, request: Request, response: Response, *, started_at: dt.datetime | None,
                         duration_ms: float | None, error_class: str | None,
                         error_message: str | None = None) -> int:
-        body = decoded_body(response)
-        loc = self.warc.write_exchange(
-            url=response.url, method=request.method, request_headers=headers_dict(request.headers),
-            request_body=request.body or b"", status=response.status,
-            response_headers=headers_dict(response.headers), body=response.body,
-        )
         from storage.archive import FetchInfo
 
+        body = decoded_body(response)
+        request_headers, response_headers = headers_dict(request.headers), headers_dict(response.headers)
+        loc = self.warc.write_exchange(
+            url=response.url, method=request.method, request_headers=request_headers,
+            request_body=request.body or b"", status=response.status,
+            response_headers=response_headers, body=response.body,
+        )
         keep_body = response.status != 304 and (len(body) > 0)
-        return self.archive.record_fetch(
+        return self.batch.add(
             FetchInfo(url=response.url, method=request.method, status=response.status,
-                      request_headers=headers_dict(request.headers),
-                      response_headers=headers_dict(response.headers), started_at=started_at,
-                      duration_ms=duration_ms, error_class=error_class, error_message=error_message,
-                      portal_id=self.portal_id, run_id=self.run_id, media_type=media_type_of(response)),
+                      request_headers=request_headers, response_headers=response_headers,
+                      started_at=started_at, duration_ms=duration_ms, error_class=error_class,
+                      error_message=error_message, portal_id=self.portal_id, run_id=self.run_id,
+                      media_type=media_type_of(response)),
             body=body if keep_body else None, warc=loc,
         )
 
@@ -111,14 +125,29 @@ class Recorder:
         """An attempt that got no response: network error, robots.txt, offsite, blocked host."""
         from storage.archive import FetchInfo
 
-        return self.archive.record_fetch(
+        return self.batch.add(
             FetchInfo(url=request.url, method=request.method, status=None,
                       request_headers=headers_dict(request.headers), started_at=started_at,
                       duration_ms=duration_ms, error_class=error_class, error_message=error_message,
                       portal_id=self.portal_id, run_id=self.run_id)
         )
 
+    def flush(self) -> None:
+        """Write the fetch rows still waiting in the batch (see :mod:`spiders.batch`)."""
+        self.batch.flush()
+
+    def _opened(self) -> None:
+        # a batch also goes out when it is old, even if no response comes to trigger it
+        self._timer = create_looping_call(self.batch.flush_if_due)
+        self._timer.start(max(self.batch.seconds, 0.1), now=False)
+
+    def _spider_closed(self) -> None:
+        if self._timer is not None and self._timer.running:
+            self._timer.stop()
+        self.flush()
+
     def _closed(self) -> None:
+        self.flush()
         self.warc.close()
         if self.own_run and self.stats is not None:
             counts = {k.split("/", 1)[1]: v for k, v in self.stats.get_stats().items()

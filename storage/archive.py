@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -56,6 +56,17 @@ class FetchInfo:
 
 
 @dataclass(frozen=True)
+class NumberedFetch:
+    """An exchange waiting in a crawl's batch: its id is reserved, its body is in the blob store."""
+
+    id: int
+    info: FetchInfo
+    blob_sha256: str | None = None
+    blob_size: int | None = None
+    warc: WarcLocation | None = None
+
+
+@dataclass(frozen=True)
 class ArchiveOutcome:
     status: str  # inserted | unchanged | new_version
     report_id: int
@@ -81,16 +92,32 @@ class ArchiveCounts:
         return ", ".join(f"{k} {v}" for k, v in self.as_dict().items())
 
 
-def _insert_ignore(session: Session, model: type, values: dict[str, Any], key: str) -> None:
-    """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL."""
+def _insert_ignore_stmt(session: Session, model: type, key: str) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL (values given at execution)."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        session.execute(postgresql.insert(model).values(**values).on_conflict_do_nothing(index_elements=[key]))
-    elif dialect == "sqlite":
-        session.execute(sqlite.insert(model).values(**values).on_conflict_do_nothing(index_elements=[key]))
-    else:  # pragma: no cover - other databases are not supported
-        if session.get(model, values[key]) is None:
-            session.add(model(**values))
+        return postgresql.insert(model).on_conflict_do_nothing(index_elements=[key])
+    if dialect == "sqlite":
+        return sqlite.insert(model).on_conflict_do_nothing(index_elements=[key])
+    raise NotImplementedError(dialect)  # pragma: no cover - other databases are not supported
+
+
+def _fetch_values(info: FetchInfo, blob_sha256: str | None, warc: WarcLocation | None) -> dict[str, Any]:
+    """The ``fetches`` row of one exchange."""
+    return {
+        "run_id": info.run_id, "portal_id": info.portal_id, "url": info.url, "method": info.method,
+        "status": info.status, "request_headers": info.request_headers,
+        "response_headers": info.response_headers, "started_at": info.started_at or utcnow(),
+        "duration_ms": info.duration_ms, "error_class": info.error_class, "error_message": info.error_message,
+        "blob_sha256": blob_sha256, "media_type": info.media_type,
+        "warc_file": warc.filename if warc else None, "warc_offset": warc.offset if warc else None,
+        "warc_length": warc.length if warc else None, "warc_record_id": warc.record_id if warc else None,
+    }
+
+
+def _insert_ignore(session: Session, model: type, values: dict[str, Any], key: str) -> None:
+    """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL."""
+    session.execute(_insert_ignore_stmt(session, model, key).values(**values))
 
 
 def _as_date(value: dt.date | str | None) -> dt.date | None:
@@ -265,30 +292,43 @@ class Archive:
         self, info: FetchInfo, body: bytes | None = None, warc: WarcLocation | None = None
     ) -> int:
         """Store one HTTP exchange; its body becomes a content-addressed blob."""
+        return self.record_fetch_reserving(info, 0, body=body, warc=warc)[0]
+
+    def record_fetch_reserving(self, info: FetchInfo, count: int, body: bytes | None = None,
+                               warc: WarcLocation | None = None) -> list[int]:
+        """Store one exchange now, like :meth:`record_fetch`, and reserve ``count`` more fetch ids
+        for :meth:`record_fetches`; returns ``[its id, *reserved ids]``.
+
+        PostgreSQL hands out the reserved ids from the table's sequence.  SQLite has no sequence
+        (a new rowid is the largest one plus one), so the row written now takes the id at the top
+        of the block, which keeps every other writer's new rows above the block.  Ids reserved but
+        never used are gaps, as a rolled-back insert leaves on PostgreSQL.
+        """
         with self.session() as s:
             sha = self.store_blob(body, info.media_type, session=s) if body is not None else None
-            fetch = Fetch(
-                run_id=info.run_id,
-                portal_id=info.portal_id,
-                url=info.url,
-                method=info.method,
-                status=info.status,
-                request_headers=info.request_headers,
-                response_headers=info.response_headers,
-                started_at=info.started_at or utcnow(),
-                duration_ms=info.duration_ms,
-                error_class=info.error_class,
-                error_message=info.error_message,
-                blob_sha256=sha,
-                media_type=info.media_type,
-                warc_file=warc.filename if warc else None,
-                warc_offset=warc.offset if warc else None,
-                warc_length=warc.length if warc else None,
-                warc_record_id=warc.record_id if warc else None,
-            )
-            s.add(fetch)
-            s.flush()
-            return fetch.id
+            values = _fetch_values(info, sha, warc)
+            if s.get_bind().dialect.name == "postgresql":
+                fetch_id = s.execute(insert(Fetch).values(**values).returning(Fetch.id)).scalar_one()
+                seq = "SELECT nextval(pg_get_serial_sequence('fetches', 'id')) FROM generate_series(1, :n)"
+                reserved = sorted(s.scalars(text(seq), {"n": count})) if count else []
+                return [fetch_id, *reserved]
+            top = select(func.coalesce(func.max(Fetch.id), 0) + count + 1).scalar_subquery()
+            fetch_id = s.execute(insert(Fetch).values(id=top, **values).returning(Fetch.id)).scalar_one()
+            return [fetch_id, *range(fetch_id - count, fetch_id)]
+
+    def record_fetches(self, fetches: Sequence[NumberedFetch]) -> None:
+        """Store exchanges numbered in advance (ids from :meth:`record_fetch_reserving`) whose bodies
+        are already in the blob store: one transaction, one executemany for blobs and one for fetches."""
+        if not fetches:
+            return
+        now = utcnow()
+        blobs = {f.blob_sha256: {"sha256": f.blob_sha256, "size": f.blob_size, "media_type": f.info.media_type,
+                                 "created_at": now} for f in fetches if f.blob_sha256 is not None}
+        with self.session() as s:
+            if blobs:  # in key order, so two writers of the same new blobs cannot deadlock
+                s.execute(_insert_ignore_stmt(s, Blob, "sha256"), [blobs[k] for k in sorted(blobs)])
+            s.execute(insert(Fetch), [{"id": f.id, **_fetch_values(f.info, f.blob_sha256, f.warc)}
+                                      for f in fetches])
 
     def latest_document_fetch(self, url: str) -> Fetch | None:
         """The newest successful fetch of ``url`` that captured a body (for incremental crawls)."""

@@ -109,6 +109,7 @@ def test_capture_records_every_exchange(archive: Any) -> None:
     assert out.status == 200
     fetch_id = request.meta["nianbao_fetch_id"]
     recorder = crawler._nianbao_recorder
+    recorder.flush()
     recorder.warc.close()
     with archive.session() as s:
         row = s.get(Fetch, fetch_id)
@@ -122,6 +123,7 @@ def test_capture_records_every_exchange(archive: Any) -> None:
     from scrapy.exceptions import DownloadTimeoutError
 
     mw.process_exception(failed, DownloadTimeoutError("took too long"))  # recorded, then left to retry
+    recorder.flush()
     with archive.session() as s:
         row = s.get(Fetch, failed.meta["nianbao_fetch_id"])
         assert row.status is None and row.error_class == "timeout" and row.blob_sha256 is None
