@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import lxml.html
 from lxml import etree
 
 from parsers.model import Block, Paragraph, ParseError, SourceCell, SourceDocument, SourceRow, Table
@@ -37,6 +36,9 @@ _ERROR_PATTERNS = re.compile(
     r"安全验证|请输入验证码|网站防火墙|您的访问被阻断|Error\s*\d{3}",
     re.I,
 )
+# plain lxml elements: lxml.html's element classes cost a Python-level class lookup per element visited
+_PARSER = etree.HTMLParser()
+_STRING = etree.XPath("string()")  # an element's text content, as lxml.html's text_content()
 _CHARSET_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "gb_2312-80": "gb18030"}
 
 
@@ -79,12 +81,14 @@ def read(data: bytes) -> SourceDocument:
     # lxml refuses str input that carries an XML encoding declaration
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     try:
-        root = lxml.html.document_fromstring(text)
+        root = etree.fromstring(text, _PARSER)
     except (etree.ParserError, ValueError) as exc:
         raise ParseError("corrupt_html", f"the HTML cannot be parsed: {exc}") from None
+    if root is None:
+        raise ParseError("corrupt_html", "the HTML cannot be parsed: Document is empty")
     tree = root.getroottree()
     title_el = root.find(".//title")
-    page_title = clean(title_el.text_content()) if title_el is not None else ""
+    page_title = clean(str(_STRING(title_el))) if title_el is not None else ""
     walker = _Walker(tree)
     body = root.find("body")
     walker.container(body if body is not None else root)
@@ -194,14 +198,19 @@ def _rows_of(table: Any) -> list[Any]:
 
 
 def _span(el: Any, name: str) -> int:
+    raw = el.get(name)
+    if raw is None:
+        return 1
     try:
-        value = int(str(el.get(name, "1")).strip().rstrip(";") or 1)
+        value = int(raw.strip().rstrip(";") or 1)
     except ValueError:
         return 1
     return min(max(value, 1), MAX_SPAN)
 
 
 def _cell_text(td: Any) -> str:
+    if not len(td):  # no child elements: the common case
+        return clean(td.text or "")
     parts: list[str] = []
 
     def walk(el: Any) -> None:
@@ -228,12 +237,12 @@ def _data_table(table: Any, tree: Any) -> Table:
     out_rows: list[SourceRow] = []
     for r, tr in enumerate(_rows_of(table)):
         col = 0
+        row_xpath = tree.getpath(tr)
         cells = [c for c in tr if isinstance(c.tag, str) and c.tag.lower() in ("td", "th")]
-        for td in cells:
+        for td, xpath in zip(cells, _cell_paths(row_xpath, cells), strict=True):
             while (r, col) in grid:
                 col += 1
             colspan, rowspan = _span(td, "colspan"), _span(td, "rowspan")
-            xpath = tree.getpath(td)
             text = _cell_text(td)
             for dr in range(rowspan):
                 for dc in range(colspan):
@@ -249,9 +258,20 @@ def _data_table(table: Any, tree: Any) -> Table:
             if len(grid) > MAX_TABLE_CELLS:
                 raise ParseError("too_large", "an HTML table has more than 200000 cells")
             col += colspan
-        row_xpath = tree.getpath(tr)
         row_cells = [
             grid.pop((r, c), None) or SourceCell("", {"xpath": row_xpath}) for c in range(widths.get(r, 0))
         ]
-        out_rows.append(SourceRow(row_cells, {"xpath": tree.getpath(tr)}))
+        out_rows.append(SourceRow(row_cells, {"xpath": row_xpath}))
     return Table(out_rows, {"xpath": tree.getpath(table)})
+
+
+def _cell_paths(row_xpath: str, cells: list[Any]) -> list[str]:
+    """The xpath of each cell of a row, as ``getpath`` writes it (``td[k]`` counts the row's children with
+    the same tag; no index when there is one), without walking up to the root for every cell."""
+    tags = [c.tag for c in cells]
+    seen: dict[str, int] = {}
+    out = []
+    for tag in tags:
+        seen[tag] = k = seen.get(tag, 0) + 1
+        out.append(f"{row_xpath}/{tag}[{k}]" if tags.count(tag) > 1 else f"{row_xpath}/{tag}")
+    return out
