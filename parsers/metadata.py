@@ -248,19 +248,33 @@ def region_of(agency: str | None, text: str) -> str | None:
     return _most_named_place(flat)
 
 
+@lru_cache(maxsize=1)
+def _name_prefixes() -> frozenset[str]:
+    """Every beginning of a place name, up to ``NAME_MAX`` characters."""
+    return frozenset(name[:k] for name in place_names() for k in range(1, min(len(name), NAME_MAX) + 1))
+
+
+NAME_MAX = 12  # longest place name looked for
+
+
 def _most_named_place(flat: str) -> str | None:
     """The place the document names most often (longest form it writes), or None when it names none."""
-    names = place_names()
+    names, prefixes = place_names(), _name_prefixes()
     counts: dict[str, int] = {}
-    i = 0
-    while i < len(flat):
-        for length in range(min(12, len(flat) - i), 2, -1):
+    i, n = 0, len(flat)
+    while i < n:
+        # the longest name of 3 or more characters at i; the search stops where no name begins so
+        length, end = 0, i + 1
+        while end <= min(n, i + NAME_MAX) and flat[i:end] in prefixes:
+            if end - i >= 3 and flat[i:end] in names and flat[i:end] not in _GENERIC_PLACES:
+                length = end - i
+            end += 1
+        if length:
             word = flat[i : i + length]
-            if word in names and word not in _GENERIC_PLACES:
-                counts[word] = counts.get(word, 0) + 1
-                i += length - 1
-                break
-        i += 1
+            counts[word] = counts.get(word, 0) + 1
+            i += length
+        else:
+            i += 1
     if not counts:
         return None
     place = max(counts, key=lambda w: (counts[w], len(w)))

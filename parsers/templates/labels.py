@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _DROP = re.compile(r"[\s\u3000\u00a0\u200b\"'“”‘’「」『』]+")
 _ENUM = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\(?[一二三四五六七八九十]+\)|\d+[.、)]|\(\d+\))+")
 
 
+@lru_cache(maxsize=8192)  # the same labels come back in every row, table and document
 def norm_label(text: str) -> str:
     return _DROP.sub("", unicodedata.normalize("NFKC", text))
 
@@ -178,6 +180,7 @@ def match_key(label: str, table: tuple[tuple[str, tuple[str, ...]], ...]) -> str
     return None
 
 
+@lru_cache(maxsize=4096)
 def header_field(text: str, table: tuple[tuple[str, tuple[str, ...]], ...]) -> str | None:
     """Which column a header cell names (exact keyword match after normalisation)."""
     t = strip_enum(norm_label(text))

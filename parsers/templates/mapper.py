@@ -678,7 +678,8 @@ def layout(c: Classified, template: str) -> Mapped:
         r = apps.get(key)
         if r is None:
             continue
-        refs = _nearest_refs(r, full_rows, c.app_header, c.app_header_table)
+        # a complete row needs no reference rows (finding them is quadratic in the rows)
+        refs = [] if len(r.slots) == ncols else _nearest_refs(r, full_rows, c.app_header, c.app_header_table)
         got = align(r, ncols, refs, constraint)
         if got is None:
             continue
