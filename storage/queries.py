@@ -24,7 +24,7 @@ import difflib
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -266,8 +266,51 @@ def _cells_of(s: Session, report_ids: list[int], cell_ids: tuple[str, ...] | lis
     return out
 
 
+class GenerationMemo:
+    """Answers kept per archive and question until the archive gains a report version.
+
+    Report versions are only ever added (new ids, the previous version losing ``is_canonical`` in the
+    same transaction), so the largest report id names the archive's state: whatever is computed from
+    reports, cells and checks stays right while it is unchanged.  Least recently used answers go first.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._answers: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def generation(s: Session) -> int:
+        return int(s.scalar(select(func.max(Report.id))) or 0)
+
+    def get(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._answers:
+                self._answers.move_to_end(key)
+                return copy.deepcopy(self._answers[key])
+        answer = compute()
+        with self._lock:
+            self._answers[key] = copy.deepcopy(answer)
+            while len(self._answers) > self.size:
+                self._answers.popitem(last=False)
+        return answer
+
+    def clear(self) -> None:
+        with self._lock:
+            self._answers.clear()
+
+
+_COUNTS = GenerationMemo(4096)
+
+
 def _count(s: Session, stmt: Select[*tuple[Any, ...]]) -> int:
-    return int(s.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0)
+    """Rows matching ``stmt`` (a list's ``total``): counting a broad filter scans the archive, so totals
+    are kept until the archive changes."""
+    counting = select(func.count()).select_from(stmt.order_by(None).subquery())
+    compiled = counting.compile(s.get_bind())
+    key = (str(s.get_bind().engine.url), GenerationMemo.generation(s), str(compiled),
+           tuple(sorted((k, repr(v)) for k, v in compiled.params.items())))
+    return int(_COUNTS.get(key, lambda: s.scalar(counting) or 0))
 
 
 # ------------------------------------------------------------------ search and one report
@@ -343,7 +386,7 @@ def report_detail(archive: Archive, report_id: int) -> dict[str, Any]:
             select(Correction).where(Correction.report_id == report_id).order_by(Correction.id)
         ).all()
         row["corrections"] = [correction_row(c) for c in corrections]
-    row["record"] = archive.report_record(report_id)
+        row["record"] = archive.record_of(s, report)
     return row
 
 
@@ -737,15 +780,7 @@ def version_diff(archive: Archive, a: int, b: int) -> dict[str, Any]:
 # ------------------------------------------------------------------ 6. rankings, aggregates, repeated text
 
 
-_RANKING_CACHE: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
-_RANKING_CACHE_SIZE = 256
-_RANKING_CACHE_LOCK = threading.Lock()
-
-
-def _archive_generation(archive: Archive) -> int:
-    """Changes whenever a report version is added (versions are only ever added, with new ids)."""
-    with archive.session() as s:
-        return int(s.scalar(select(func.max(Report.id))) or 0)
+_RANKINGS = GenerationMemo(256)
 
 
 def ranking(
@@ -757,18 +792,11 @@ def ranking(
     A year-wide ranking reads one or two cells of every report of the year, so answers are kept
     (per archive, per question) until the archive gains a report version.
     """
-    key = (archive.url, _archive_generation(archive), year, metric, region, level, ascending, limit, offset)
-    with _RANKING_CACHE_LOCK:
-        if key in _RANKING_CACHE:
-            _RANKING_CACHE.move_to_end(key)
-            return copy.deepcopy(_RANKING_CACHE[key])
-    result = _ranking(archive, year=year, metric=metric, region=region, level=level, ascending=ascending,
-                      limit=limit, offset=offset)
-    with _RANKING_CACHE_LOCK:
-        _RANKING_CACHE[key] = copy.deepcopy(result)
-        while len(_RANKING_CACHE) > _RANKING_CACHE_SIZE:
-            _RANKING_CACHE.popitem(last=False)
-    return result
+    with archive.session() as s:
+        generation = GenerationMemo.generation(s)
+    key = (archive.url, generation, year, metric, region, level, ascending, limit, offset)
+    return dict(_RANKINGS.get(key, lambda: _ranking(archive, year=year, metric=metric, region=region, level=level,
+                                                     ascending=ascending, limit=limit, offset=offset)))
 
 
 def _ranking(
