@@ -29,6 +29,7 @@ from prefect.runtime import flow_run
 from flows import progress
 from flows.scope import check_regions, register_portals, select_portals
 from flows.tasks import (
+    INGEST_WORKERS,
     CrawlReport,
     IngestResult,
     TransientCrawlError,
@@ -199,7 +200,7 @@ def _harvest_run(
     }
 
 
-@flow(name="harvest", flow_run_name=_run_name, task_runner=thread_pool(8),
+@flow(name="harvest", flow_run_name=_run_name, task_runner=thread_pool(INGEST_WORKERS),
       persist_result=False)
 def harvest(
     year: int | None = None,

@@ -13,7 +13,7 @@ from prefect import flow
 from prefect.runtime import flow_run
 
 from flows.harvest import previous_year, run_harvest
-from flows.tasks import thread_pool
+from flows.tasks import INGEST_WORKERS, thread_pool
 from nianbao.errors import UserError
 
 
@@ -22,7 +22,7 @@ def _run_name() -> str:
     return f"recrawl {p.get('region') or p.get('portal')} {p.get('year') or previous_year()}"
 
 
-@flow(name="recrawl", flow_run_name=_run_name, task_runner=thread_pool(8),
+@flow(name="recrawl", flow_run_name=_run_name, task_runner=thread_pool(INGEST_WORKERS),
       persist_result=False)
 def recrawl(
     region: str | None = None,

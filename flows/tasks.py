@@ -45,6 +45,7 @@ CRAWL_RETRY_DELAYS: list[float] = [60, 300]
 INGEST_RETRY_DELAYS: list[float] = [1, 5, 15]
 # documents per ingest task run: few task runs, yet a portal's documents spread over the workers
 INGEST_BATCH_SIZE = 10
+INGEST_WORKERS = 8  # threads of the harvest flow's task runner (ingest batches)
 ENV_PASSED_TO_CRAWLS = (
     "NIANBAO_HOME", "NIANBAO_DATABASE_URL", "NIANBAO_BLOB_STORE", "NIANBAO_WARC_DIR",
     "NIANBAO_PORTALS_DIR", "NIANBAO_USER_AGENT", "NIANBAO_CONTACT_URL",
