@@ -250,11 +250,11 @@ def _seed_as_paragraphs(one_cell_per_line: bool) -> tuple[Any, dict[str, Any]]:
     import json
     from pathlib import Path
 
-    from parsers.model import Paragraph, SourceDocument
+    from parsers.model import Block, Paragraph, SourceDocument
 
     seed = Path("/work/shared/corpus/seeds/002_43e3c9ba6b70e239.txt")
     truth = json.loads(seed.with_name("002_43e3c9ba6b70e239.truth.json").read_text(encoding="utf-8"))
-    blocks = []
+    blocks: list[Block] = []
     for n, line in enumerate(seed.read_text(encoding="utf-8").splitlines(), start=1):
         cells = [c for c in line.split("\t") if c.strip()]
         if not cells:
