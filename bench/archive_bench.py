@@ -3,7 +3,7 @@
 the typical auditor queries.
 
 Prints the insert rate (reports/s and cells/s, through ``storage.bulk``, the archive's bulk
-path) and p50/p95 latency of: one agency across years; all reports of a region and year with
+path), the floor of this machine (the same cell rows COPYed into a bare table), and p50/p95 latency of: one agency across years; all reports of a region and year with
 totals; every report violating a rule.  Targets: insert >= 2,000 reports/s; each query p95 < 50 ms.
 
     .venv/bin/python bench/archive_bench.py                       # 100,000 reports into nianbao_bench
@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from nianbao.settings import Settings, normalize_database_url  # noqa: E402
 from storage import db  # noqa: E402
 from storage.archive import Archive  # noqa: E402
-from storage.bulk import BulkReport, bulk_insert_reports  # noqa: E402
+from storage.bulk import CELLS_COPY, BulkReport, bulk_insert_reports, cell_copy_text  # noqa: E402
 from storage.models import Cell, CheckResult, Report, Unit  # noqa: E402
 from storage.records import flatten_tables, unflatten_cells  # noqa: E402
 
@@ -85,6 +85,51 @@ def make_record(base: dict, rng: random.Random, violate: bool) -> dict:
     return rec
 
 
+FLOOR_STEPS = (
+    ("bare table", ""),
+    ("+ primary key (report_id, cell_id)", "ALTER TABLE bench_copy_floor ADD PRIMARY KEY (report_id, cell_id)"),
+    ("+ ranking index (cell_id, report_id)",
+     "CREATE INDEX ON bench_copy_floor (cell_id, report_id) INCLUDE (value)"),
+    ("+ foreign key to reports",
+     "ALTER TABLE bench_copy_floor ADD FOREIGN KEY (report_id) REFERENCES reports (id)"),
+)
+
+
+def copy_floor(archive: Archive, base: dict, rng: random.Random, reports: int) -> None:
+    """Where the insert time goes on this machine's PostgreSQL: the same cell rows of ``reports`` existing
+    reports COPYed over one connection into a table with the cells' columns, bare, then with the cells
+    table's primary key, its ranking index and its foreign key added one by one."""
+    with archive.engine.connect() as conn:
+        report_ids = [r[0] for r in conn.exec_driver_sql("SELECT id FROM reports ORDER BY id LIMIT %s", (reports,))]
+    text_rows = []
+    for report_id in report_ids:
+        rec = make_record(base, rng, violate=False)
+        text_rows.append(cell_copy_text(report_id, flatten_tables(rec["tables"]),
+                                        rec["provenance"]))
+    cells = sum(t.count("\n") for t in text_rows)
+    print(f"floor: {len(report_ids)} reports' {cells} cell rows COPYed over one connection into a scratch table:")
+    ddl: list[str] = []
+    for name, step in FLOOR_STEPS:
+        ddl += [step] if step else []
+        with archive.engine.connect() as conn:
+            conn.exec_driver_sql("DROP TABLE IF EXISTS bench_copy_floor")
+            conn.exec_driver_sql("CREATE TABLE bench_copy_floor (LIKE cells)")
+            for statement in ddl:
+                conn.exec_driver_sql(statement)
+            conn.commit()
+            raw = conn.connection.driver_connection
+            assert raw is not None
+            t0 = time.perf_counter()
+            with raw.cursor() as cur, cur.copy(CELLS_COPY.replace("COPY cells", "COPY bench_copy_floor")) as copy:
+                for t in text_rows:
+                    copy.write(t)
+            conn.commit()
+            seconds = time.perf_counter() - t0
+            conn.exec_driver_sql("DROP TABLE bench_copy_floor")
+            conn.commit()
+        print(f"  {name:38} {cells / seconds:9.0f} cells/s = {len(report_ids) / seconds:6.0f} reports/s")
+
+
 def timed(fn, runs: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
     samples = []
     for _ in range(runs):
@@ -103,6 +148,7 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=2000)
     ap.add_argument("--runs", type=int, default=200, help="repetitions of each query")
     ap.add_argument("--recreate", action="store_true")
+    ap.add_argument("--no-floor", action="store_true", help="skip the bare-table COPY floor measurement")
     args = ap.parse_args()
     url = normalize_database_url(args.database_url)
     rng = random.Random(20240126)
@@ -161,6 +207,9 @@ def main() -> None:
         with archive.engine.connect() as conn:
             conn.execute(text("ANALYZE"))
             conn.commit()
+
+    if not args.no_floor:
+        copy_floor(archive, base, rng, args.batch)
 
     with archive.session() as s:
         unit_ids = list(s.scalars(select(Unit.id).limit(5000)))
