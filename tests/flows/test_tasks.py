@@ -14,7 +14,7 @@ YEAR = 2023
 
 
 def _doc(sha: str, unit: str = "某某局") -> dict[str, Any]:
-    return {"sha256": sha, "unit": unit, "region_code": "640502", "portal": "demo-trs", "year": YEAR,
+    return {"sha256": sha, "unit": unit, "region_code": "640502", "portal": None, "year": YEAR,
             "document_url": f"http://127.0.0.1/{sha[:8]}.docx"}
 
 
