@@ -487,9 +487,12 @@ def _cross_year(years: list[int], values: dict[int, dict[str, Any]]) -> list[dic
 
 def region_reports(
     archive: Archive, *, region: str, year: int, level: str | None = None,
-    limit: int | None = None, offset: int | None = None,
+    limit: int | None = None, offset: int | None = None, coverage_summary: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The canonical reports of a region and its subordinate units for a year, key figures and totals."""
+    """The canonical reports of a region and its subordinate units for a year, key figures and totals.
+
+    ``coverage_summary``: the region's :func:`coverage` summary for the year when the caller has it already.
+    """
     limit, offset = check_page(limit, offset)
     year = require_year(year)
     level = check_level(level)
@@ -529,7 +532,8 @@ def region_reports(
         "year": year,
         "reports": Page(items, total, limit, offset).as_dict(),
         "totals": totals | {"reports": total, "reports_failing_checks": int(failing or 0)},
-        "coverage": coverage(archive, region=code, year=year, limit=MAX_LIMIT, states=("missing", "late"))["summary"],
+        "coverage": coverage_summary if coverage_summary is not None
+        else coverage(archive, region=code, year=year, limit=1)["summary"],
     }
 
 

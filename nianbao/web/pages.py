@@ -151,8 +151,9 @@ def coverage_page(
 ) -> HTMLResponse:
     context: dict[str, Any] = {"params": _params(request), "form": {"region": region or "", "year": year or ""}}
     if region and year:
-        context["reports"] = q.region_reports(archive, region=region, year=year, level=level, limit=limit, offset=offset)
         context["coverage"] = q.coverage(archive, region=region, year=year, limit=100, offset=unit_offset)
+        context["reports"] = q.region_reports(archive, region=region, year=year, level=level, limit=limit,
+                                              offset=offset, coverage_summary=context["coverage"]["summary"])
     return html_response(request, "coverage.html", context)
 
 
