@@ -5,7 +5,8 @@ Serves the scaled-up demo variant (``nianbao.demo_portal.sites.build_bench``: PO
 site with the real spiders and middlewares in this process (LANES crawls side by side, one after another in each lane), politeness delays set to
 zero.  Prints
 pages/s (wall clock) and the crawler's CPU per page (this process only; the server is elsewhere).
-``--archive`` also captures every response (fetch row, blob, WARC) into a scratch SQLite archive.
+``--archive`` also captures every response (fetch row, blob, WARC) into a scratch SQLite archive and
+prints how many fetch rows it holds at the end (one per page: none lost in a batch).
 
 Target: the crawler is never the bottleneck: >= 200 pages/s on one core against a local server.
 """
@@ -65,7 +66,8 @@ def main() -> None:
     r = results[args.reports]
     print(f"portals {args.portals}  reports/portal {args.reports}  archive {'on' if args.archive else 'off'}  "
           f"lanes {args.lanes}")
-    print(f"pages {r['pages']}  report items {r['items']} (expected {args.portals * args.reports})")
+    print(f"pages {r['pages']}  report items {r['items']} (expected {args.portals * args.reports})"
+          + (f"  fetch rows {r['fetch_rows']}" if r.get("fetch_rows") is not None else ""))
     print(f"wall {r['wall']:.1f} s  ->  {r['pages'] / r['wall']:.0f} pages/s "
           "(server and crawler share this machine's cores)")
     print(f"crawler CPU {r['cpu']:.1f} s  ->  {1000 * r['cpu'] / r['pages']:.2f} ms CPU/page incl. start-up "
@@ -130,13 +132,23 @@ def run_once(args: argparse.Namespace) -> None:
         cpu0, t0 = cpu_seconds(), time.perf_counter()
         process.start()
         wall, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
+        rows = fetch_rows() if args.archive else None
     finally:
         stop.set()
         server.join(timeout=10)
         scratch.cleanup()
     pages = sum(c.stats.get_value("downloader/response_count", 0) for c in crawlers)
     items = sum(c.stats.get_value("item_scraped_count", 0) for c in crawlers)
-    print(json.dumps({"pages": pages, "items": items, "wall": wall, "cpu": cpu}))
+    print(json.dumps({"pages": pages, "items": items, "wall": wall, "cpu": cpu, "fetch_rows": rows}))
+
+
+def fetch_rows() -> int:
+    """Fetch rows in the scratch archive once every crawl has closed (one per response captured)."""
+    from nianbao.settings import get_settings
+    from storage.archive import Archive
+    from storage.models import Fetch
+
+    return Archive.open(get_settings()).count(Fetch)
 
 
 if __name__ == "__main__":

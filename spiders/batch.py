@@ -8,7 +8,9 @@ idle and when it closes.
 
 Ids are handed out at once (the spider's items carry ``fetch_id``): the first exchange of a block
 is written straight away and reserves the ids of the next ``NIANBAO_CAPTURE_BATCH_SIZE - 1``
-(``Archive.record_fetch_reserving``); the rows that use them follow in batches.
+(``Archive.record_fetch_reserving``); the rows that use them follow in batches.  Ids are unique,
+not chronological: on SQLite the first fetch of a block takes the block's top id, so order fetches
+by ``started_at`` for their time order.
 
 Why the archive stays consistent with the blobs and the WARC file:
 

@@ -147,8 +147,10 @@ class Recorder:
         self.flush()
 
     def _closed(self) -> None:
-        self.flush()
-        self.warc.close()
+        try:
+            self.flush()
+        finally:
+            self.warc.close()
         if self.own_run and self.stats is not None:
             counts = {k.split("/", 1)[1]: v for k, v in self.stats.get_stats().items()
                       if k.startswith("nianbao/") and isinstance(v, int)}

@@ -53,7 +53,8 @@ class Crawled:
             q = select(Fetch)
             for k, v in where.items():
                 q = q.where(getattr(Fetch, k) == v)
-            return list(s.scalars(q.order_by(Fetch.id)))
+            # in time order: on SQLite the first fetch of a block takes the block's top id (spiders.batch)
+            return list(s.scalars(q.order_by(Fetch.started_at, Fetch.id)))
 
 
 def path_of(url: str) -> str:
