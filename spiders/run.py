@@ -149,6 +149,8 @@ def crawl_in_subprocess(portal_id: str | None, year: int | list[int], *, url: st
     tail = log_path.read_text(encoding="utf-8", errors="replace")[-3000:] if log_path.exists() else ""
     items = [json.loads(line) for line in items_path.read_text(encoding="utf-8").splitlines() if line.strip()] \
         if items_path.exists() else []
+    if returncode != 0 and items:
+        _forget_unwritten_fetches(items, settings_env)
     # originals before their re-issued (更正) versions, older before newer: archive versions in order
     items.sort(key=lambda i: (bool(i.get("reissue")), i.get("published") or "", i.get("document_url") or ""))
     if summary_path.exists():
@@ -160,6 +162,25 @@ def crawl_in_subprocess(portal_id: str | None, year: int | list[int], *, url: st
                    "error_message": f"crawl process exited {returncode}: {last[0][:300]}",
                    "pages": 0, "documents": len(items), "errors": {}, "offsite": [], "stats": {}}
     return CrawlResult(items=items, summary=summary, returncode=returncode, stderr_tail=tail)
+
+
+def _forget_unwritten_fetches(items: list[dict[str, Any]], settings_env: dict[str, str] | None) -> None:
+    """A crawl killed before its last batch of fetch rows was written (``spiders.batch``) leaves items
+    naming fetch ids that have no row: they lose ``fetch_id`` (their blob is stored; the next run
+    fetches them again and records the exchange), so no report points at a fetch that does not exist."""
+    from nianbao.settings import Settings
+    from storage.archive import Archive
+
+    ids = [i["fetch_id"] for i in items if i.get("fetch_id") is not None]
+    if not ids:
+        return
+    try:
+        recorded = Archive.open(Settings.from_env({**os.environ, **(settings_env or {})})).recorded_fetch_ids(ids)
+    except UserError:  # no archive to ask (not initialised): leave the items as they are
+        return
+    for item in items:
+        if item.get("fetch_id") is not None and item["fetch_id"] not in recorded:
+            item["fetch_id"] = None
 
 
 PARENT_PID_ENV = "NIANBAO_CRAWL_PARENT_PID"

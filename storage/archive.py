@@ -349,6 +349,15 @@ class Archive:
             s.execute(insert(Fetch), [{"id": f.id, **_fetch_values(f.info, f.blob_sha256, f.warc)}
                                       for f in fetches])
 
+    def recorded_fetch_ids(self, ids: Sequence[int]) -> set[int]:
+        """Those of ``ids`` that have a fetch row (a crawl killed mid-batch names ids it never wrote)."""
+        found: set[int] = set()
+        wanted = sorted(set(ids))
+        with self.engine.connect() as conn:
+            for i in range(0, len(wanted), 500):
+                found.update(conn.scalars(select(Fetch.id).where(Fetch.id.in_(wanted[i:i + 500]))))
+        return found
+
     def latest_document_fetch(self, url: str) -> KnownFetch | None:
         """The newest successful fetch of ``url`` that captured a body (for incremental crawls).
 

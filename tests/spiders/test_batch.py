@@ -96,3 +96,17 @@ def test_an_old_batch_goes_out_with_the_next_row(archive: Archive, tmp_path: Pat
     batch = FetchBatcher(archive, warc, size=100, seconds=0)
     ids = [batch.add(*exchange(warc, n)) for n in range(3)]
     assert batch.pending == 0 and set(rows(archive)) == set(ids)
+
+
+def test_items_of_a_killed_crawl_forget_fetches_never_written(archive: Archive, tmp_path: Path) -> None:
+    from spiders.run import _forget_unwritten_fetches
+
+    warc = WarcWriter(tmp_path / "warc", flush_each_record=False)
+    batch = FetchBatcher(archive, warc, size=10, seconds=3600)
+    written = batch.add(*exchange(warc, 0))
+    lost = batch.add(*exchange(warc, 1))  # the process dies before this batch is flushed
+    assert archive.recorded_fetch_ids([written, lost, 10**9]) == {written}
+    items = [{"fetch_id": written}, {"fetch_id": lost}, {"fetch_id": None}]
+    _forget_unwritten_fetches(items, {"NIANBAO_HOME": str(archive.settings.home),
+                                      "NIANBAO_DATABASE_URL": archive.settings.database_url})
+    assert [i["fetch_id"] for i in items] == [written, None, None]
