@@ -106,7 +106,7 @@ def test_items_of_a_killed_crawl_forget_fetches_never_written(archive: Archive, 
     written = batch.add(*exchange(warc, 0))
     lost = batch.add(*exchange(warc, 1))  # the process dies before this batch is flushed
     assert archive.recorded_fetch_ids([written, lost, 10**9]) == {written}
-    items = [{"fetch_id": written}, {"fetch_id": lost}, {"fetch_id": None}]
+    items: list[dict[str, Any]] = [{"fetch_id": written}, {"fetch_id": lost}, {"fetch_id": None}]
     _forget_unwritten_fetches(items, {"NIANBAO_HOME": str(archive.settings.home),
                                       "NIANBAO_DATABASE_URL": archive.settings.database_url})
     assert [i["fetch_id"] for i in items] == [written, None, None]
