@@ -277,6 +277,7 @@ class GenerationMemo:
     def __init__(self, size: int) -> None:
         self.size = size
         self._answers: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._pending: dict[tuple[Any, ...], threading.Event] = {}
         self._lock = threading.Lock()
 
     @staticmethod
@@ -284,16 +285,31 @@ class GenerationMemo:
         return int(s.scalar(select(func.max(Report.id))) or 0)
 
     def get(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        """The kept answer for ``key``, else ``compute()``; concurrent askers of one key wait for a single
+        computation (twenty clients asking for a cold year-wide ranking start one query, not twenty)."""
         with self._lock:
             if key in self._answers:
                 self._answers.move_to_end(key)
                 return copy.deepcopy(self._answers[key])
-        answer = compute()
-        with self._lock:
-            self._answers[key] = copy.deepcopy(answer)
-            while len(self._answers) > self.size:
-                self._answers.popitem(last=False)
-        return answer
+            running = self._pending.get(key)
+            if running is None:
+                self._pending[key] = threading.Event()
+        if running is not None:
+            running.wait()
+            with self._lock:
+                if key in self._answers:
+                    return copy.deepcopy(self._answers[key])
+            return compute()  # the computation it waited for failed: try on its own
+        try:
+            answer = compute()
+            with self._lock:
+                self._answers[key] = copy.deepcopy(answer)
+                while len(self._answers) > self.size:
+                    self._answers.popitem(last=False)
+            return answer
+        finally:
+            with self._lock:
+                self._pending.pop(key).set()
 
     def clear(self) -> None:
         with self._lock:
