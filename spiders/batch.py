@@ -54,9 +54,10 @@ class FetchBatcher:
     def add(self, info: FetchInfo, body: bytes | None = None, warc: WarcLocation | None = None) -> int:
         """Record one exchange (its WARC record already written); returns its fetch id."""
         if not self._ids:
-            # the first of a block goes in now, with its blob synced, and reserves the next ids
+            # the first of a block goes in now, once its WARC record is on disk, and reserves the next ids
             self.warc.sync()
-            first, *reserved = self.archive.record_fetch_reserving(info, self.size - 1, body=body, warc=warc)
+            first, *reserved = self.archive.record_fetch_reserving(info, self.size - 1, body=body, warc=warc,
+                                                                   sync_blob=False)
             self._ids = sorted(reserved, reverse=True)
             return first
         fetch_id = self._ids.pop()

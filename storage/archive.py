@@ -178,8 +178,9 @@ class Archive:
             session.close()
 
     # ------------------------------------------------------------------ blobs
-    def store_blob(self, data: bytes, media_type: str | None = None, session: Session | None = None) -> str:
-        digest = self.blobs.put(data)
+    def store_blob(self, data: bytes, media_type: str | None = None, session: Session | None = None, *,
+                   sync: bool = True) -> str:
+        digest = self.blobs.put(data, sync=sync)
         values = {"sha256": digest, "size": len(data), "media_type": media_type, "created_at": utcnow()}
         if session is not None:
             _insert_ignore(session, Blob, values, "sha256")
@@ -314,17 +315,18 @@ class Archive:
         return self.record_fetch_reserving(info, 0, body=body, warc=warc)[0]
 
     def record_fetch_reserving(self, info: FetchInfo, count: int, body: bytes | None = None,
-                               warc: WarcLocation | None = None) -> list[int]:
+                               warc: WarcLocation | None = None, *, sync_blob: bool = True) -> list[int]:
         """Store one exchange now, like :meth:`record_fetch`, and reserve ``count`` more fetch ids
         for :meth:`record_fetches`; returns ``[its id, *reserved ids]``.
 
         PostgreSQL hands out the reserved ids from the table's sequence.  SQLite has no sequence
         (a new rowid is the largest one plus one), so the row written now takes the id at the top
         of the block, which keeps every other writer's new rows above the block.  Ids reserved but
-        never used are gaps, as a rolled-back insert leaves on PostgreSQL.
+        never used are gaps, as a rolled-back insert leaves on PostgreSQL.  ``sync_blob=False`` when the
+        caller has made the bytes durable otherwise (a synced WARC record, see ``spiders.batch``).
         """
         with self.session() as s:
-            sha = self.store_blob(body, info.media_type, session=s) if body is not None else None
+            sha = self.store_blob(body, info.media_type, session=s, sync=sync_blob) if body is not None else None
             values = _fetch_values(info, sha, warc)
             if s.get_bind().dialect.name == "postgresql":
                 fetch_id = s.execute(insert(Fetch).values(**values).returning(Fetch.id)).scalar_one()
