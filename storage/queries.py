@@ -21,13 +21,14 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import difflib
+import functools
 import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Numeric, Select, and_, cast, func, null, or_, select, true
 from sqlalchemy.orm import Session, aliased, defer
@@ -281,8 +282,14 @@ class GenerationMemo:
         self._lock = threading.Lock()
 
     @staticmethod
-    def generation(s: Session) -> int:
-        return int(s.scalar(select(func.max(Report.id))) or 0)
+    def generation(s: Session) -> tuple[int, int, int]:
+        """The archive's state: largest report, coverage and unit ids (each only ever grows)."""
+        row = s.execute(select(
+            select(func.max(Report.id)).scalar_subquery(),
+            select(func.max(Coverage.id)).scalar_subquery(),
+            select(func.max(Unit.id)).scalar_subquery(),
+        )).one()
+        return (int(row[0] or 0), int(row[1] or 0), int(row[2] or 0))
 
     def get(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
         """The kept answer for ``key``, else ``compute()``; concurrent askers of one key wait for a single
@@ -317,6 +324,29 @@ class GenerationMemo:
 
 
 _COUNTS = GenerationMemo(4096)
+_AGGREGATES = GenerationMemo(512)
+_Answer = TypeVar("_Answer")
+
+
+def kept_per_generation(
+    memo: GenerationMemo, *, ignore: tuple[str, ...] = ()
+) -> Callable[[Callable[..., _Answer]], Callable[..., _Answer]]:
+    """Keep the answers of an aggregate question (``fn(archive, **keywords)``) in ``memo`` until the
+    archive changes; keywords named in ``ignore`` only save work and do not change the answer."""
+
+    def wrap(fn: Callable[..., _Answer]) -> Callable[..., _Answer]:
+        @functools.wraps(fn)
+        def kept(archive: Archive, **keywords: Any) -> _Answer:
+            with archive.session() as s:
+                generation = GenerationMemo.generation(s)
+            key = (archive.url, generation, fn.__qualname__,
+                   tuple(sorted((k, v) for k, v in keywords.items() if k not in ignore)))
+            answer: _Answer = memo.get(key, lambda: fn(archive, **keywords))
+            return answer
+
+        return kept
+
+    return wrap
 
 
 def _count(s: Session, stmt: Select[*tuple[Any, ...]]) -> int:
@@ -501,6 +531,7 @@ def _cross_year(years: list[int], values: dict[int, dict[str, Any]]) -> list[dic
 # ------------------------------------------------------------------ 2. a region in a year
 
 
+@kept_per_generation(_AGGREGATES, ignore=("coverage_summary",))
 def region_reports(
     archive: Archive, *, region: str, year: int, level: str | None = None,
     limit: int | None = None, offset: int | None = None, coverage_summary: dict[str, Any] | None = None,
@@ -553,6 +584,7 @@ def region_reports(
     }
 
 
+@kept_per_generation(_AGGREGATES)
 def coverage(
     archive: Archive, *, region: str | None, year: int, states: tuple[str, ...] | None = None,
     limit: int | None = None, offset: int | None = None,
@@ -800,9 +832,7 @@ def version_diff(archive: Archive, a: int, b: int) -> dict[str, Any]:
 # ------------------------------------------------------------------ 6. rankings, aggregates, repeated text
 
 
-_RANKINGS = GenerationMemo(256)
-
-
+@kept_per_generation(GenerationMemo(256))
 def ranking(
     archive: Archive, *, year: int, metric: str = "applications_received", region: str | None = None,
     level: str | None = None, ascending: bool = False, limit: int | None = None, offset: int | None = None,
@@ -810,13 +840,10 @@ def ranking(
     """Units ranked by a metric (see :data:`METRICS`, or any cell id) in a year, with the aggregate.
 
     A year-wide ranking reads one or two cells of every report of the year, so answers are kept
-    (per archive, per question) until the archive gains a report version.
+    (per archive, per question) until the archive changes.
     """
-    with archive.session() as s:
-        generation = GenerationMemo.generation(s)
-    key = (archive.url, generation, year, metric, region, level, ascending, limit, offset)
-    return dict(_RANKINGS.get(key, lambda: _ranking(archive, year=year, metric=metric, region=region, level=level,
-                                                     ascending=ascending, limit=limit, offset=offset)))
+    return _ranking(archive, year=year, metric=metric, region=region, level=level, ascending=ascending,
+                    limit=limit, offset=offset)
 
 
 def _ranking(
@@ -908,6 +935,7 @@ def repeated_share(text: str | None, previous: str | None) -> dict[str, Any]:
 REPEATED_SORT_MAX = 5000
 
 
+@kept_per_generation(_AGGREGATES)
 def repeated_text(
     archive: Archive, *, year: int, region: str | None = None, level: str | None = None,
     limit: int | None = None, offset: int | None = None,
