@@ -663,6 +663,7 @@ def coverage(
 # ------------------------------------------------------------------ 3. violations
 
 
+@kept_per_generation(_AGGREGATES)
 def violations(
     archive: Archive, *, rule: str | None = None, region: str | None = None, year: int | None = None,
     level: str | None = None, limit: int | None = None, offset: int | None = None,
