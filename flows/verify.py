@@ -4,6 +4,10 @@ A blob is checked against its name (its sha256); a WARC response/resource record
 against the sha256 of the blob its fetch row points to.  Problems: ``missing`` (the file or
 record is gone) and ``altered`` (the bytes no longer hash to what was recorded).  Work is
 mapped in batches (hashing one blob costs far less than a task run).
+
+First it repairs the WARC files a killed crawl left half-written (``.open`` with no live writer:
+:func:`storage.warc.repair_open_files`) and reports them under ``repaired`` (and in the
+artifact): they are not problems, no fetch row points past the cut.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from flows import progress
 from flows.tasks import open_archive, start_run, thread_pool
 from storage.blobs import BlobNotFound, sha256_hex
 from storage.models import Blob, Fetch
-from storage.warc import WarcLocation, read_record_payload
+from storage.warc import WarcLocation, read_record_payload, repair_open_files
 
 BATCH = 200
 
@@ -81,6 +85,7 @@ def verify_fixity() -> dict[str, Any]:
     """Re-hash every blob and WARC record of the archive; report any mismatch or missing file."""
     archive = open_archive()
     run_id = start_run(archive, "verify-fixity", {})
+    repaired = [asdict(r) for r in repair_open_files(archive.settings.warc_dir)]
     with archive.session() as s:
         shas = list(s.scalars(select(Blob.sha256).order_by(Blob.sha256)))
         warc_rows = [
@@ -100,10 +105,15 @@ def verify_fixity() -> dict[str, Any]:
         "blobs": len(shas), "warc_records": len(warc_rows), "problems": len(problems),
         "missing": sum(p.problem == "missing" for p in problems),
         "altered": sum(p.problem == "altered" for p in problems),
+        "warc_repaired": len(repaired),
     }
     title = f"fixity: {len(shas)} blobs, {len(warc_rows)} WARC records, {len(problems)} problem(s)"
     lines = [f"# {title}", "", "| kind | key | problem | detail |", "|---|---|---|---|"]
     lines += [f"| {p.kind} | {p.key} | {p.problem} | {p.detail} |" for p in problems]
+    if repaired:
+        lines += ["", "WARC files left open by a killed writer, repaired:", "",
+                  "| file | whole records kept | bytes cut |", "|---|---|---|"]
+        lines += [f"| {r['path']} | {r['records']} | {r['cut_bytes']} |" for r in repaired]
     create_markdown_artifact("\n".join(lines) + "\n", key="fixity", description=title)
     archive.finish_run(run_id, "ok" if not problems else "problems", counts)
-    return {"run_id": run_id, "counts": counts, "problems": [asdict(p) for p in problems]}
+    return {"run_id": run_id, "counts": counts, "problems": [asdict(p) for p in problems], "repaired": repaired}

@@ -6,6 +6,10 @@ opens the archive under ``NIANBAO_HOME`` (or ``NIANBAO_DATABASE_URL``), one WARC
 process, and the crawl run: the ``NIANBAO_RUN_ID`` setting when the caller (a Prefect flow)
 started one, otherwise a run of its own that is finished when the spider closes.
 
+Before opening its WARC file it repairs the ones a killed crawl left half-written (``.open``, no
+live writer: :func:`storage.warc.repair_open_files`), so every file in the directory passes
+``warcio check`` again; stats ``nianbao/warc/repaired``, ``nianbao/warc/repaired_cut_bytes``.
+
 Fetch rows are written in batches (:mod:`spiders.batch`), flushed when the spider is idle and
 when it closes; the ids are known at once.
 
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import logging
 import zlib
 from typing import Any
 
@@ -29,6 +34,7 @@ from scrapy.utils.asyncio import create_looping_call
 from nianbao.settings import get_settings
 
 ATTR = "_nianbao_recorder"
+log = logging.getLogger(__name__)
 
 
 def headers_dict(headers: Any) -> dict[str, str]:
@@ -73,12 +79,20 @@ class Recorder:
     def __init__(self, crawler: Crawler) -> None:
         from spiders.batch import FetchBatcher
         from storage.archive import Archive
-        from storage.warc import WarcWriter
+        from storage.warc import WarcWriter, repair_open_files
 
         s = crawler.settings
         self.settings = get_settings()
         self.portal_id: str | None = s.get("NIANBAO_PORTAL_ID")
         self.archive = Archive.open(self.settings)
+        self.stats = crawler.stats
+        # WARC files left half-written by a killed crawl pass `warcio check` again before this one writes
+        for repair in repair_open_files(self.settings.warc_dir):
+            log.warning("repaired WARC file %s left open by a killed crawl: %d whole record(s) kept, %d byte(s) cut",
+                        repair.path, repair.records, repair.cut_bytes)
+            if self.stats is not None:
+                self.stats.inc_value("nianbao/warc/repaired")
+                self.stats.inc_value("nianbao/warc/repaired_cut_bytes", repair.cut_bytes)
         self.warc = WarcWriter(self.settings.warc_dir, prefix=f"crawl-{self.portal_id or 'url'}",
                                flush_each_record=False)
         given = s.getint("NIANBAO_RUN_ID", 0)
@@ -88,7 +102,6 @@ class Recorder:
             parameters={"portal": self.portal_id, "years": s.getlist("NIANBAO_YEARS"),
                         "force": s.getbool("NIANBAO_FORCE")},
         )
-        self.stats = crawler.stats
         self.outcome = "ok"
         self.batch = FetchBatcher(self.archive, self.warc, size=s.getint("NIANBAO_CAPTURE_BATCH_SIZE", 100),
                                   seconds=s.getfloat("NIANBAO_CAPTURE_BATCH_SECONDS", 5.0), stats=self.stats)
