@@ -41,9 +41,10 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")
-os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+from flows.console import prepare_prefect  # noqa: E402
+
+prepare_prefect()  # the Prefect settings every nianbao command runs its flows with
 
 SOURCE_REPORT = "trs-spj-2023"  # a DOCX report of the demo portal
 

@@ -126,7 +126,10 @@ def _harvest_run(
     ingests: list[tuple[str, list[dict[str, Any]], PrefectFuture[list[IngestResult]]]] = []
 
     def batch_done(future: PrefectFuture[list[IngestResult]], portal_id: str, size: int) -> None:
-        # a batch that ran reported each document itself; a cached or failed one did not
+        # a batch that ran reported each document itself; a cached or failed one did not.
+        # wait() first: the future is done, and waiting keeps its final state, so reading ``state``
+        # below asks nothing of the Prefect API (it would open a new API client for every batch)
+        future.wait()
         if future.state.name == "Cached":
             status = "unchanged"
         elif future.state.is_completed():
