@@ -28,6 +28,9 @@ def command(verbose: bool, fmt: str) -> None:
     with ProgressDisplay().shown():
         result = verify_fixity()
     counts = result["counts"]
+    for fixed in result.get("repaired", []):  # files a killed crawl left open: cut after their last whole record
+        click.echo(f"repaired {fixed['path']}: {fixed['records']} whole record(s) kept, {fixed['cut_bytes']} "
+                   "byte(s) of an unfinished one cut", err=True)
     if fmt != "table":
         emit(result["problems"], fmt, columns=("kind", "key", "problem", "detail"))
     else:

@@ -96,6 +96,16 @@ def test_verify_fixity_catches_an_altered_and_a_missing_blob(demo: Any, archive:
     assert problems == sorted([("blob", altered, "altered"), ("blob", missing, "missing")])
     assert result["counts"]["altered"] == 1 and result["counts"]["missing"] == 1
 
+    # a WARC file a killed crawl left open, cut inside its last record: verify repairs it and says so
+    from storage.warc import OPEN_SUFFIX
+
+    finished = sorted(Path(archive.settings.warc_dir).rglob("*.warc.gz"))[0]
+    data = finished.read_bytes()
+    left_open = finished.with_name("killed-" + finished.name + OPEN_SUFFIX)
+    left_open.write_bytes(data[: len(data) - 40])
+
     out = CliRunner().invoke(cli, ["verify"])
     assert out.exit_code == 1, out.output
     assert altered in out.output and "1 missing, 1 altered" in out.output
+    assert f"repaired {finished.with_name('killed-' + finished.name)}" in out.output
+    assert not left_open.exists() and finished.with_name("killed-" + finished.name).exists()
