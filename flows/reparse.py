@@ -9,6 +9,7 @@ diff summary (cells changed/added/removed, checks gained/lost per report).
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -22,12 +23,13 @@ from flows import progress
 from flows.tasks import (
     INGEST_RETRY_DELAYS,
     archive_identity,
-    database_busy,
+    is_database_busy,
     open_archive,
     results_dir,
     start_run,
     thread_pool,
 )
+from storage.archive import Archive
 from storage.models import Report
 from storage.records import flatten_tables
 
@@ -37,10 +39,11 @@ class ReparseResult:
     report_id: int
     unit: str
     year: int
-    status: str  # unchanged | new_version | parse_error
+    status: str  # unchanged | new_version | parse_error | error
     old_version: int
     new_version: int | None = None
     old_parser: str | None = None
+    portal: str | None = None
     cells_changed: list[str] = field(default_factory=list)
     cells_added: list[str] = field(default_factory=list)
     cells_removed: list[str] = field(default_factory=list)
@@ -64,48 +67,72 @@ def record_diff(old: dict[str, Any] | None, new: dict[str, Any] | None) -> dict[
     }
 
 
-def _reparse_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
+REPARSE_BATCH_SIZE = 25  # reports per task run: Prefect's cost per task run stays a small share
+
+
+def reparse_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
+    """The archive, the parser version and the batch's report ids."""
     import parsers
 
-    raw = f"{archive_identity()}|reparse|{parameters['report_id']}|{parsers.PARSER_VERSION}"
+    ids = ",".join(str(i) for i in sorted(parameters["report_ids"]))
+    raw = f"{archive_identity()}|reparse|{parsers.PARSER_VERSION}|{ids}"
     return "nianbao-reparse-" + hashlib.sha256(raw.encode()).hexdigest()
 
 
-@task(
-    name="reparse report",
-    task_run_name="reparse report {report_id}",
-    retries=len(INGEST_RETRY_DELAYS),
-    retry_delay_seconds=INGEST_RETRY_DELAYS,
-    retry_condition_fn=database_busy,
-    cache_key_fn=_reparse_cache_key,
-    persist_result=True,
-)
-def reparse_report(report_id: int, run_id: int | None = None) -> ReparseResult:
-    """Parse one archived report's blob again; archive a new version only if the record changed."""
+def reparse_one(archive: Archive, report_id: int, run_id: int | None = None) -> ReparseResult:
+    """Parse one archived report's blob again; archive a new version only if the record changed.
+
+    Retried after :data:`INGEST_RETRY_DELAYS` while the database is busy; any other failure is this
+    report's ``error`` outcome, so the rest of its batch goes on.
+    """
     from nianbao.ingest import ingest_document
 
-    archive = open_archive()
     report = archive.get_report(report_id)
-    old = None if report.parse_error else archive.report_record(report_id, with_source=False, with_provenance=False)
-    outcome = ingest_document(
-        archive, data=archive.read_blob(report.blob_sha256), unit=report.unit_id, year=report.year,
-        portal_id=report.portal_id, url=report.source_url, document_url=report.document_url,
-        fetched_at=report.fetched_at, title=report.title,
-        published_hint=report.published.isoformat() if report.published else None,
-        fetch_id=report.fetch_id, run_id=run_id,
-    )
-    result = ReparseResult(report_id, report.unit.name, report.year, outcome.status, report.version,
-                           old_parser=report.parser_version, error=outcome.error)
+    result = ReparseResult(report_id, report.unit.name, report.year, "unchanged", report.version,
+                           old_parser=report.parser_version, portal=report.portal_id)
+    for delay in [*INGEST_RETRY_DELAYS, None]:
+        try:
+            old = None if report.parse_error else archive.report_record(
+                report_id, with_source=False, with_provenance=False)
+            outcome = ingest_document(
+                archive, data=archive.read_blob(report.blob_sha256), unit=report.unit_id, year=report.year,
+                portal_id=report.portal_id, url=report.source_url, document_url=report.document_url,
+                fetched_at=report.fetched_at, title=report.title,
+                published_hint=report.published.isoformat() if report.published else None,
+                fetch_id=report.fetch_id, run_id=run_id,
+            )
+        except Exception as exc:
+            if delay is not None and is_database_busy(exc):
+                time.sleep(delay)
+                continue
+            result.status, result.error = "error", f"{type(exc).__name__}: {exc}"[:500]
+            return result
+        break
+    result.error = outcome.error
     if outcome.status in ("new_version", "parse_error") and outcome.report_id not in (None, report_id):
-        result.new_version = outcome.version
+        result.status, result.new_version = outcome.status, outcome.version
         new = None if outcome.error else archive.report_record(
             outcome.report_id, with_source=False, with_provenance=False)
         for key, values in record_diff(old, new).items():
             setattr(result, key, values)
-    else:
-        result.status = "unchanged"
-    progress.emit("document_done", portal=report.portal_id or "archive", status=result.status)
     return result
+
+
+@task(
+    name="reparse reports",
+    task_run_name="reparse batch {batch}",
+    cache_key_fn=reparse_cache_key,
+    persist_result=True,
+)
+def reparse_batch(report_ids: list[int], run_id: int | None = None, batch: int = 0) -> list[ReparseResult]:
+    """:func:`reparse_one` for each report of a batch (one task run per batch, not per report)."""
+    archive = open_archive()
+    results = []
+    for report_id in report_ids:
+        result = reparse_one(archive, report_id, run_id)
+        progress.emit("document_done", portal=result.portal or "archive", status=result.status)
+        results.append(result)
+    return results
 
 
 def _run_name() -> str:
@@ -156,16 +183,18 @@ def reparse(year: int | None = None, parser_version: str | None = None, force: b
     run_id = start_run(archive, "reparse", {"year": year, "parser_version": parser_version, "force": force})
     ids = reports_to_reparse(year, parser_version, force)
     progress.emit("run_started", run_id=run_id, year=year, reports=len(ids))
-    task_ = reparse_report.with_options(result_storage=results_dir())
-    futures = task_.map(ids, run_id=run_id) if ids else []
+    task_ = reparse_batch.with_options(result_storage=results_dir())
+    batches = [ids[i:i + REPARSE_BATCH_SIZE] for i in range(0, len(ids), REPARSE_BATCH_SIZE)]
+    futures = [(batch, task_.submit(batch, run_id=run_id, batch=n)) for n, batch in enumerate(batches)]
     results: list[ReparseResult] = []
     failed = 0
-    for fut in futures:
+    for batch, fut in futures:
         fut.wait()
         if fut.state.is_completed():
-            results.append(fut.result())
+            results.extend(fut.result())
         else:
-            failed += 1
+            failed += len(batch)
+    failed += sum(1 for r in results if r.status == "error")
     statuses: dict[str, int] = {}
     for r in results:
         statuses[r.status] = statuses.get(r.status, 0) + 1
@@ -182,4 +211,4 @@ def reparse(year: int | None = None, parser_version: str | None = None, force: b
     return {"run_id": run_id, "counts": counts, "changes": rows, "results": [asdict(r) for r in results]}
 
 
-__all__ = ["ReparseResult", "diff_summary", "record_diff", "reparse", "reparse_report"]
+__all__ = ["ReparseResult", "diff_summary", "record_diff", "reparse", "reparse_batch", "reparse_one"]

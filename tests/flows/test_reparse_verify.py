@@ -52,6 +52,7 @@ def test_reparse_after_a_parser_bump_records_only_changed_reports(
 
     monkeypatch.setattr(parsers, "parse_bytes", parse_v2)
     monkeypatch.setattr(parsers, "PARSER_VERSION", "99.0.0")
+    monkeypatch.setattr("flows.reparse.REPARSE_BATCH_SIZE", 3)  # the four reports in two task runs
     result = reparse(year=YEAR)
 
     assert result["counts"]["reports"] == 4
