@@ -123,7 +123,7 @@ def _harvest_run(
     crawls: dict[str, PrefectFuture[CrawlReport]] = {}
     finished: queue.Queue[str] = queue.Queue()  # portal ids, as their crawl futures complete
     outcomes: dict[str, PortalOutcome] = {}
-    ingests: list[tuple[str, list[dict[str, Any]], PrefectFuture[list[IngestResult]]]] = []
+    ingests: list[tuple[list[dict[str, Any]], PrefectFuture[list[IngestResult]]]] = []
 
     def batch_done(future: PrefectFuture[list[IngestResult]], portal_id: str, size: int) -> None:
         # a batch that ran reported each document itself; a cached or failed one did not.
@@ -156,11 +156,11 @@ def _harvest_run(
             for number, batch in enumerate(ingest_batches(report.items)):
                 ingest = ingest_task.submit(batch, year, run_id, portal=pid, batch=number)
                 ingest.add_done_callback(functools.partial(batch_done, portal_id=pid, size=len(batch)))
-                ingests.append((pid, batch, ingest))
+                ingests.append((batch, ingest))
 
     statuses: Counter[str] = Counter()
     errors = []
-    for _pid, batch, done in ingests:
+    for batch, done in ingests:
         done.wait()
         state = done.state
         if state.name == "Cached":

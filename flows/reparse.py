@@ -9,7 +9,6 @@ diff summary (cells changed/added/removed, checks gained/lost per report).
 from __future__ import annotations
 
 import hashlib
-import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -21,11 +20,10 @@ from sqlalchemy import select
 
 from flows import progress
 from flows.tasks import (
-    INGEST_RETRY_DELAYS,
     archive_identity,
-    is_database_busy,
     open_archive,
     results_dir,
+    retry_while_database_busy,
     start_run,
     thread_pool,
 )
@@ -82,32 +80,31 @@ def reparse_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> st
 def reparse_one(archive: Archive, report_id: int, run_id: int | None = None) -> ReparseResult:
     """Parse one archived report's blob again; archive a new version only if the record changed.
 
-    Retried after :data:`INGEST_RETRY_DELAYS` while the database is busy; any other failure is this
-    report's ``error`` outcome, so the rest of its batch goes on.
+    Retried while the database is busy (:func:`flows.tasks.retry_while_database_busy`); any other
+    failure is this report's ``error`` outcome, so the rest of its batch goes on.
     """
-    from nianbao.ingest import ingest_document
+    from nianbao.ingest import IngestOutcome, ingest_document
 
     report = archive.get_report(report_id)
     result = ReparseResult(report_id, report.unit.name, report.year, "unchanged", report.version,
                            old_parser=report.parser_version, portal=report.portal_id)
-    for delay in [*INGEST_RETRY_DELAYS, None]:
-        try:
-            old = None if report.parse_error else archive.report_record(
-                report_id, with_source=False, with_provenance=False)
-            outcome = ingest_document(
-                archive, data=archive.read_blob(report.blob_sha256), unit=report.unit_id, year=report.year,
-                portal_id=report.portal_id, url=report.source_url, document_url=report.document_url,
-                fetched_at=report.fetched_at, title=report.title,
-                published_hint=report.published.isoformat() if report.published else None,
-                fetch_id=report.fetch_id, run_id=run_id,
-            )
-        except Exception as exc:
-            if delay is not None and is_database_busy(exc):
-                time.sleep(delay)
-                continue
-            result.status, result.error = "error", f"{type(exc).__name__}: {exc}"[:500]
-            return result
-        break
+
+    def attempt() -> tuple[dict[str, Any] | None, IngestOutcome]:
+        old = None if report.parse_error else archive.report_record(
+            report_id, with_source=False, with_provenance=False)
+        return old, ingest_document(
+            archive, data=archive.read_blob(report.blob_sha256), unit=report.unit_id, year=report.year,
+            portal_id=report.portal_id, url=report.source_url, document_url=report.document_url,
+            fetched_at=report.fetched_at, title=report.title,
+            published_hint=report.published.isoformat() if report.published else None,
+            fetch_id=report.fetch_id, run_id=run_id,
+        )
+
+    try:
+        old, outcome = retry_while_database_busy(attempt)
+    except Exception as exc:
+        result.status, result.error = "error", f"{type(exc).__name__}: {exc}"[:500]
+        return result
     result.error = outcome.error
     if outcome.status in ("new_version", "parse_error") and outcome.report_id not in (None, report_id):
         result.status, result.new_version = outcome.status, outcome.version

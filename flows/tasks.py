@@ -25,9 +25,10 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from prefect import task
 from prefect.cache_policies import NONE as NO_CACHE
@@ -43,6 +44,7 @@ from storage.models import CrawlRun
 # crawl retries: a few minutes apart (a portal that is down now is often up again soon)
 CRAWL_RETRY_DELAYS: list[float] = [60, 300]
 INGEST_RETRY_DELAYS: list[float] = [1, 5, 15]
+_T = TypeVar("_T")
 # documents per ingest task run: few task runs, yet a portal's documents spread over the workers
 INGEST_BATCH_SIZE = 10
 INGEST_WORKERS = 8  # threads of the harvest flow's task runner (ingest batches)
@@ -175,9 +177,17 @@ def is_database_busy(exc: BaseException | None) -> bool:
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
-def database_busy(task: Any, task_run: Any, state: Any) -> bool:
-    """``retry_condition_fn`` of tasks that write the archive: retry only when the database was busy."""
-    return is_database_busy(state.data if isinstance(state.data, BaseException) else None)
+def retry_while_database_busy(attempt: Callable[[], _T]) -> _T:
+    """``attempt()``, tried again after each of :data:`INGEST_RETRY_DELAYS` while the database is busy;
+    any other exception, or a busy database after the last delay, is raised."""
+    for delay in INGEST_RETRY_DELAYS:
+        try:
+            return attempt()
+        except Exception as exc:
+            if not is_database_busy(exc):
+                raise
+            time.sleep(delay)
+    return attempt()
 
 
 @dataclass(frozen=True)
@@ -240,24 +250,19 @@ def ingest_one(archive: Archive, document: dict[str, Any], year: int | None, run
         data = archive.read_blob(sha)
     except BlobNotFound:
         return IngestResult(portal, "missing_blob", None, None, None, year, sha, "blob not in the store")
-    for delay in [*INGEST_RETRY_DELAYS, None]:
-        try:
-            outcome = ingest_document(
-                archive, data=data, unit=document.get("unit_id") or document["unit"],
-                year=document.get("year") or year, region_code=document.get("region_code"), portal_id=portal,
-                url=document.get("url"), document_url=document.get("document_url"),
-                fetched_at=_fetched_at(document.get("fetched_at")), title=document.get("title"),
-                published_hint=document.get("published"), fetch_id=document.get("fetch_id"), run_id=run_id,
-                media_type=document.get("media_type"),
-            )
-        except Exception as exc:
-            if delay is not None and is_database_busy(exc):
-                time.sleep(delay)
-                continue
-            return IngestResult(portal, "error", None, None, None, year, sha, f"{type(exc).__name__}: {exc}"[:500])
-        return IngestResult(portal, outcome.status, outcome.report_id, outcome.version, outcome.unit_id,
-                            outcome.year, sha, outcome.error, outcome.checks_failed)
-    raise AssertionError("unreachable")  # the last attempt returns
+    try:
+        outcome = retry_while_database_busy(lambda: ingest_document(
+            archive, data=data, unit=document.get("unit_id") or document["unit"],
+            year=document.get("year") or year, region_code=document.get("region_code"), portal_id=portal,
+            url=document.get("url"), document_url=document.get("document_url"),
+            fetched_at=_fetched_at(document.get("fetched_at")), title=document.get("title"),
+            published_hint=document.get("published"), fetch_id=document.get("fetch_id"), run_id=run_id,
+            media_type=document.get("media_type"),
+        ))
+    except Exception as exc:
+        return IngestResult(portal, "error", None, None, None, year, sha, f"{type(exc).__name__}: {exc}"[:500])
+    return IngestResult(portal, outcome.status, outcome.report_id, outcome.version, outcome.unit_id,
+                        outcome.year, sha, outcome.error, outcome.checks_failed)
 
 
 @task(
