@@ -268,11 +268,12 @@ def _cells_of(s: Session, report_ids: list[int], cell_ids: tuple[str, ...] | lis
 
 
 class GenerationMemo:
-    """Answers kept per archive and question until the archive gains a report version.
+    """Answers kept per archive and question until the archive changes.
 
-    Report versions are only ever added (new ids, the previous version losing ``is_canonical`` in the
-    same transaction), so the largest report id names the archive's state: whatever is computed from
-    reports, cells and checks stays right while it is unchanged.  Least recently used answers go first.
+    Report versions, coverage rows and units are only ever added (new ids; a new report version takes
+    ``is_canonical`` from the previous one in the same transaction), so their largest ids name the
+    archive's state (:meth:`generation`): whatever is computed from them stays right while it is
+    unchanged.  Least recently used answers go first.
     """
 
     def __init__(self, size: int) -> None:
@@ -317,10 +318,6 @@ class GenerationMemo:
         finally:
             with self._lock:
                 self._pending.pop(key).set()
-
-    def clear(self) -> None:
-        with self._lock:
-            self._answers.clear()
 
 
 _COUNTS = GenerationMemo(4096)
@@ -843,14 +840,6 @@ def ranking(
     A year-wide ranking reads one or two cells of every report of the year, so answers are kept
     (per archive, per question) until the archive changes.
     """
-    return _ranking(archive, year=year, metric=metric, region=region, level=level, ascending=ascending,
-                    limit=limit, offset=offset)
-
-
-def _ranking(
-    archive: Archive, *, year: int, metric: str, region: str | None, level: str | None, ascending: bool,
-    limit: int | None, offset: int | None,
-) -> dict[str, Any]:
     limit, offset = check_page(limit, offset)
     year, level = require_year(year), check_level(level)
     code = region_code_of(region)
