@@ -196,6 +196,57 @@ async def load(base: str, make_url_fn, requests: int, clients: int,  # type: ign
     return latencies, statuses
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """utime + stime of these processes (their own threads), from /proc."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_pids() -> list[int]:
+    return [int(p.name) for p in Path("/proc").iterdir()
+            if p.name.isdigit() and (p / "comm").exists() and _comm(p) == "postgres"]
+
+
+def _comm(p: Path) -> str:
+    try:
+        return (p / "comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def process_tree(pid: int) -> list[int]:
+    """pid and its descendants (uvicorn's workers)."""
+    children: dict[int, list[int]] = {}
+    for p in Path("/proc").iterdir():
+        if p.name.isdigit():
+            try:
+                ppid = int((p / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(p.name))
+    out, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        out.append(current)
+        todo += children.get(current, [])
+    return out
+
+
+def measure_cost(base: str, make_url_fn, requests: int, server_pid: int) -> tuple[float, float, float]:  # type: ignore[no-untyped-def]
+    """CPU milliseconds per request of the web server, PostgreSQL and this client, one request at a time."""
+    server, pg = process_tree(server_pid), postgres_pids()
+    s0, p0, c0 = cpu_seconds(server), cpu_seconds(pg), time.process_time()
+    asyncio.run(load(base, make_url_fn, requests, 1))
+    s1, p1, c1 = cpu_seconds(server), cpu_seconds(postgres_pids()), time.process_time()
+    return (s1 - s0) * 1000 / requests, (p1 - p0) * 1000 / requests, (c1 - c0) * 1000 / requests
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--database-url", default=DEFAULT_URL)
@@ -203,6 +254,9 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=400, help="requests per endpoint")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="uvicorn worker processes")
     ap.add_argument("--only", help="only endpoints whose name contains this")
+    ap.add_argument("--cost", action="store_true",
+                    help="instead of latency under load: CPU ms per request of server, PostgreSQL and client, "
+                         "one request at a time (where the time goes)")
     args = ap.parse_args()
     url = normalize_database_url(args.database_url)
     rng = random.Random(7)
@@ -229,6 +283,18 @@ def main() -> None:
             if time.time() > deadline or server.poll() is not None:
                 raise SystemExit("query_bench: the server did not start")
             time.sleep(0.3)
+        if args.cost:
+            print(f"CPU ms per request, one at a time ({args.requests} requests each); "
+                  f"{os.cpu_count()} cores serve {args.clients} clients within {TARGET_MS:.0f} ms only if the "
+                  f"total stays under ~{(os.cpu_count() or 2) * TARGET_MS / args.clients / 1.5:.1f} ms")
+            print(f"{'endpoint':34} {'server':>8} {'postgres':>8} {'client':>8} {'total':>8}")
+            for name, fn in endpoints(params, rng).items():
+                if args.only and args.only not in name:
+                    continue
+                asyncio.run(load(base, fn, 20, 1))  # warm-up
+                srv, pg, cli = measure_cost(base, fn, args.requests, server.pid)
+                print(f"{name:34} {srv:8.2f} {pg:8.2f} {cli:8.2f} {srv + pg + cli:8.2f}")
+            return
         print(f"server: uvicorn, {args.workers} workers, {base}; load: {args.clients} clients, "
               f"{args.requests} requests per endpoint (target p95 < {TARGET_MS:.0f} ms)")
         print(f"{'endpoint':34} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'req/s':>7}  statuses (0 = no answer)")

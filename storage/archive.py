@@ -24,6 +24,7 @@ from nianbao.errors import UserError
 from nianbao.settings import Settings, get_settings
 from storage import db
 from storage.blobs import BlobStore, open_blob_store
+from storage.cell_keys import check_cell_ids
 from storage.models import Blob, Cell, CheckResult, CrawlRun, Fetch, Portal, Report, Unit, utcnow
 from storage.records import (
     RECORD_FORMAT,
@@ -487,8 +488,10 @@ class Archive:
         s.add(report)
         s.flush()
         provenance = rec.get("provenance") or {}
+        cells = flatten_tables(rec.get("tables"))
+        check_cell_ids(cells)
         cell_rows = []
-        for cell_id, value in flatten_tables(rec.get("tables")).items():
+        for cell_id, value in cells.items():
             number, is_decimal = cell_value_to_db(value)
             cell_rows.append(
                 {

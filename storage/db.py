@@ -7,6 +7,7 @@ schema newer than the code, with a message saying what to do.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from nianbao.errors import UserError
 from nianbao.settings import normalize_database_url
+from storage.models import CELLS_REPORT_FK
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -87,6 +89,14 @@ def current_revision(url: str) -> str | None:
             return MigrationContext.configure(conn).get_current_revision()
     except OperationalError as exc:
         raise UserError(f"cannot open the archive at {_display(url)}: {exc.orig}") from None
+
+
+def autogenerate_filter(dialect: str) -> Callable[..., bool]:
+    """Alembic's ``include_object`` for ``dialect``: what the models declare but the migrations build
+    another way there (on PostgreSQL the cells' foreign key is statement-level triggers, migration 0003)."""
+    def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+        return not (dialect == "postgresql" and type_ == "foreign_key_constraint" and name == CELLS_REPORT_FK)
+    return include
 
 
 def upgrade(url: str, revision: str = "head") -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -23,12 +24,15 @@ from sqlalchemy import (
     Integer,
     MetaData,
     Numeric,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.cell_keys import CellKey
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -184,22 +188,39 @@ class Report(Base):
     checks: Mapped[list[CheckResult]] = relationship(back_populates="report", order_by="CheckResult.id")
 
 
+# The cells' reference to reports: a foreign key on SQLite; on PostgreSQL statement-level triggers with
+# the same guarantees (migration 0003), so a 200-cell report costs one reference check, not 200.
+CELLS_REPORT_FK = "fk_cells_report_id_reports"
+
+
 class Cell(Base):
     """One table cell of one report version: REPORT_FORMAT cell id, value, provenance.
 
-    Keyed by (report, cell id): no surrogate id, so bulk loads maintain one index only.
+    Keyed by (report, cell id): no surrogate id and no other index, so loads maintain one index only;
+    every query reaches cells through a report.
     """
 
     __tablename__ = "cells"
-    __table_args__ = (Index("ix_cells_cell_report", "cell_id", "report_id", postgresql_include=["value"]),)
+    __table_args__ = (CheckConstraint("cell_key > 0", name="known_cell"),)
 
-    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True)
-    cell_id: Mapped[str] = mapped_column(String(100), primary_key=True)  # e.g. applications/new_received/total
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE", name=CELLS_REPORT_FK), primary_key=True)
+    # e.g. applications/new_received/total, stored as its SMALLINT key (storage.cell_keys)
+    cell_id: Mapped[str] = mapped_column("cell_key", CellKey(), primary_key=True, autoincrement=False)
     value: Mapped[Decimal | None] = mapped_column(Numeric(20, 4))  # null = blank/"/"/"无" in the source
     is_decimal: Mapped[bool] = mapped_column(Boolean, default=False)
     provenance: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     report: Mapped[Report] = relationship(back_populates="cells")
+
+
+class CellKeyName(Base):
+    """The cell id of each ``cells.cell_key`` (storage.cell_keys.CELL_IDS, for SQL users and tools)."""
+
+    __tablename__ = "cell_keys"
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    cell_id: Mapped[str] = mapped_column(String(100), unique=True)
 
 
 class CheckResult(Base):
@@ -250,6 +271,7 @@ __all__ = [
     "Base",
     "Blob",
     "Cell",
+    "CellKeyName",
     "CheckResult",
     "Correction",
     "Coverage",

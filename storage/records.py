@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
+
+import orjson
 
 RECORD_FORMAT = "nianbao.report/1"
 MONEY_CELLS = frozenset(
@@ -20,15 +23,17 @@ MONEY_CELLS = frozenset(
 def flatten_tables(tables: dict[str, Any] | None) -> dict[str, Any]:
     """``{"a": {"b": 1}}`` -> ``{"a/b": 1}``; leaves are numbers or None."""
     out: dict[str, Any] = {}
-
-    def walk(prefix: str, node: Any) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                walk(f"{prefix}/{key}" if prefix else str(key), value)
-        elif prefix:
-            out[prefix] = node
-
-    walk("", tables or {})
+    # depth first, in the record's key order, with a stack instead of recursion (a load flattens ~200 cells)
+    stack: list[tuple[str, Iterator[tuple[str, Any]]]] = [("", iter((tables or {}).items()))]
+    while stack:
+        prefix, items = stack[-1]
+        for key, value in items:
+            if isinstance(value, dict):
+                stack.append((f"{prefix}{key}/", iter(value.items())))
+                break
+            out[f"{prefix}{key}"] = value
+        else:
+            stack.pop()
     return out
 
 
@@ -61,7 +66,17 @@ def cell_value_from_db(value: Decimal | None, is_decimal: bool) -> int | float |
 
 
 def record_digest(record: dict[str, Any]) -> str:
-    """sha256 of a record's meaning (metadata, tables, checks; not provenance or source)."""
+    """sha256 of a record's meaning (metadata, tables, checks; not provenance or source).
+
+    The bytes hashed are the standard library's ``json.dumps(sort_keys=True, ensure_ascii=False,
+    separators=(",", ":"), default=str)``; orjson writes the same bytes several times faster, except
+    for floats below 1e-4 (``0.00001`` where json writes ``1e-05``), which go the standard way.
+    """
     keep = {k: record.get(k) for k in ("agency", "region", "year", "template", "published", "tables", "checks")}
-    blob = json.dumps(keep, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()
+    try:
+        blob = orjson.dumps(keep, option=orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME, default=str)
+    except TypeError:  # keys that are not strings, integers beyond 64 bits
+        blob = b"0.0000"
+    if b"0.0000" in blob:
+        blob = json.dumps(keep, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+    return hashlib.sha256(blob).hexdigest()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+from storage.db import autogenerate_filter
 from storage.models import Base
 
 config = context.config
@@ -18,6 +19,7 @@ def run_migrations() -> None:
             connection=connection,
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
+            include_object=autogenerate_filter(connection.dialect.name),
         )
         with context.begin_transaction():
             context.run_migrations()
@@ -25,7 +27,8 @@ def run_migrations() -> None:
     engine = create_engine(config.get_main_option("sqlalchemy.url") or "sqlite://")
     with engine.begin() as conn:
         context.configure(
-            connection=conn, target_metadata=target_metadata, render_as_batch=conn.dialect.name == "sqlite"
+            connection=conn, target_metadata=target_metadata, render_as_batch=conn.dialect.name == "sqlite",
+            include_object=autogenerate_filter(conn.dialect.name),
         )
         with context.begin_transaction():
             context.run_migrations()
