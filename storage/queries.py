@@ -18,10 +18,10 @@ Questions (issue 5):
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import difflib
 import functools
+import pickle
 import re
 import threading
 from collections import OrderedDict
@@ -294,11 +294,15 @@ class GenerationMemo:
 
     def get(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
         """The kept answer for ``key``, else ``compute()``; concurrent askers of one key wait for a single
-        computation (twenty clients asking for a cold year-wide ranking start one query, not twenty)."""
+        computation (twenty clients asking for a cold year-wide ranking start one query, not twenty).
+
+        Answers are kept pickled and every asker gets its own copy (callers may change what they get):
+        unpickling a region's coverage costs a fraction of ``copy.deepcopy``.
+        """
         with self._lock:
             if key in self._answers:
                 self._answers.move_to_end(key)
-                return copy.deepcopy(self._answers[key])
+                return pickle.loads(self._answers[key])
             running = self._pending.get(key)
             if running is None:
                 self._pending[key] = threading.Event()
@@ -306,12 +310,13 @@ class GenerationMemo:
             running.wait()
             with self._lock:
                 if key in self._answers:
-                    return copy.deepcopy(self._answers[key])
+                    return pickle.loads(self._answers[key])
             return compute()  # the computation it waited for failed: try on its own
         try:
             answer = compute()
+            kept = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
             with self._lock:
-                self._answers[key] = copy.deepcopy(answer)
+                self._answers[key] = kept
                 while len(self._answers) > self.size:
                     self._answers.popitem(last=False)
             return answer

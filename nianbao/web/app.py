@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -27,6 +28,23 @@ from storage.corrections import CorrectionRefused
 from storage.queries import NotFound
 
 HERE = Path(__file__).parent
+
+
+class PageEnvironment(Environment):
+    """Jinja with ``row.name`` read as ``row["name"]`` first when ``row`` is a dict holding that key.
+
+    Pages loop over hundreds of dict rows and cells; Jinja's own order (attribute, then item) raises
+    and catches an AttributeError for every such lookup, which was a sixth of a report page's time.
+    """
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
@@ -46,7 +64,7 @@ def create_app(settings: Settings | None = None, *, archive: Archive | None = No
     )
     app.state.settings = settings
     app.state.archive = archive or Archive.open(settings)
-    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates = Jinja2Templates(env=PageEnvironment(loader=FileSystemLoader(HERE / "templates"), autoescape=True))
     from nianbao.web import views
 
     views.install_filters(templates)
