@@ -180,7 +180,7 @@ def main() -> None:
         cells = 0
         # records are made ahead, a chunk at a time (untimed); the chunk's batches are then loaded over
         # --connections connections at once (timed)
-        chunk = args.batch * max(args.connections, 1) * 3
+        chunk = args.batch * max(args.connections, 1) * 6
         for start in range(0, len(todo), chunk):
             t0 = time.perf_counter()
             batches: list[list[BulkReport]] = []
