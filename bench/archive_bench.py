@@ -21,6 +21,7 @@ import argparse
 import copy
 import hashlib
 import json
+import os
 import random
 import statistics
 import sys
@@ -176,7 +177,7 @@ def main() -> None:
         with archive.session() as s:
             units = s.execute(select(Unit.id, Unit.name, Unit.region_code).order_by(Unit.id).limit(n_units)).all()
         todo = [(u, y) for y in years for u in units]
-        gen_seconds = load_seconds = 0.0
+        gen_seconds = load_seconds = load_cpu = 0.0
         cells = 0
         # records are made ahead, a chunk at a time (untimed); the chunk's batches are then loaded over
         # --connections connections at once (timed)
@@ -195,9 +196,10 @@ def main() -> None:
                                             source={"portal": "bench", "url": f"http://127.0.0.1/{uid}/{year}.html"}))
                     cells += 200
                 batches.append(items)
-            t1 = time.perf_counter()
+            t1, c1 = time.perf_counter(), time.process_time()
             bulk_insert_batches(archive, batches, connections=args.connections)
             t2 = time.perf_counter()
+            load_cpu += time.process_time() - c1
             gen_seconds += t1 - t0
             load_seconds += t2 - t1
             done = start + sum(len(b) for b in batches)
@@ -207,6 +209,8 @@ def main() -> None:
         print(f"insert: {len(todo)} reports, {cells} cells in {load_seconds:.1f} s: "
               f"{len(todo) / load_seconds:.0f} reports/s, {cells / load_seconds:.0f} cells/s "
               f"(+ {gen_seconds:.1f} s generating records)   target >= 2000 reports/s")
+        print(f"  loader CPU (this process): {load_cpu * 1000 / len(todo):.2f} ms per report, "
+              f"{load_cpu / load_seconds:.2f} cores; PostgreSQL has the rest of the machine's {os.cpu_count()}")
         with archive.engine.connect() as conn:
             conn.execute(text("ANALYZE"))
             conn.commit()

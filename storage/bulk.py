@@ -189,8 +189,9 @@ def bulk_insert_reports(archive: Archive, items: Sequence[BulkReport]) -> Archiv
                     copy.write("".join(
                         "\t".join(_copy_text(row[c]) for c in REPORT_COLUMNS) + "\n" for row in report_rows))
                 with cur.copy(CELLS_COPY) as copy:
-                    for rid, flat, prov in stage_rows:
-                        copy.write(cell_copy_text(rid, flat, prov))
+                    for start in range(0, len(stage_rows), 8):  # ~100 kB per write
+                        copy.write("".join(cell_copy_text(rid, flat, prov)
+                                           for rid, flat, prov in stage_rows[start:start + 8]))
                 if check_rows:
                     with cur.copy("COPY check_results (report_id, rule, locator, cells, message) FROM STDIN") as copy:
                         copy.write("".join(
