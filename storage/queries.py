@@ -351,13 +351,11 @@ def kept_per_generation(
     return wrap
 
 
-def _count(s: Session, stmt: Select[*tuple[Any, ...]]) -> int:
-    """Rows matching ``stmt`` (a list's ``total``): counting a broad filter scans the archive, so totals
-    are kept until the archive changes."""
+def _count(s: Session, stmt: Select[*tuple[Any, ...]], question: tuple[Any, ...]) -> int:
+    """Rows matching ``stmt`` (a list's ``total``), ``question`` naming the filter (the asking function and its
+    arguments): counting a broad filter scans the archive, so totals are kept until the archive changes."""
     counting = select(func.count()).select_from(stmt.order_by(None).subquery())
-    compiled = counting.compile(s.get_bind())
-    key = (str(s.get_bind().engine.url), GenerationMemo.generation(s), str(compiled),
-           tuple(sorted((k, repr(v)) for k, v in compiled.params.items())))
+    key = (str(s.get_bind().engine.url), GenerationMemo.generation(s), question)
     return int(_COUNTS.get(key, lambda: s.scalar(counting) or 0))
 
 
@@ -397,7 +395,7 @@ def search_reports(
     if unit_id is not None:
         stmt = stmt.where(Report.unit_id == int(unit_id))
     with archive.session() as s:
-        total = _count(s, stmt)
+        total = _count(s, stmt, ("search_reports", text, code, year, level, unit_id, all_versions))
         rows = s.execute(
             stmt.order_by(Report.year.desc(), Report.region_code.desc(), Report.unit_id, Report.version.desc())
             .limit(limit).offset(offset)
@@ -687,7 +685,7 @@ def violations(
     if level:
         stmt = stmt.where(Unit.level == level)
     with archive.session() as s:
-        total = _count(s, stmt)
+        total = _count(s, stmt, ("violations", rule, code, year, level))
         rows = s.execute(
             stmt.order_by(Report.year.desc(), Unit.name, Report.id, CheckResult.id).limit(limit).offset(offset)
         ).all()
@@ -953,7 +951,7 @@ def repeated_text(
     if level:
         stmt = stmt.where(Unit.level == level)
     with archive.session() as s:
-        total = _count(s, stmt)
+        total = _count(s, stmt, ("repeated_text", year, code, level))
         ranked = total <= REPEATED_SORT_MAX
         base = stmt.order_by(Unit.name, Report.id)
         rows = s.execute(base if ranked else base.limit(limit).offset(offset)).all()
