@@ -26,6 +26,8 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -267,6 +269,19 @@ def _cells_of(s: Session, report_ids: list[int], cell_ids: tuple[str, ...] | lis
     return out
 
 
+_generation_scope: ContextVar[dict[str, tuple[int, int, int]] | None] = ContextVar("generation_scope", default=None)
+
+
+@contextmanager
+def one_generation() -> Iterator[None]:
+    """Inside this block (one web request), every kept answer is of one archive state, read once."""
+    token = _generation_scope.set({})
+    try:
+        yield
+    finally:
+        _generation_scope.reset(token)
+
+
 class GenerationMemo:
     """Answers kept per archive and question until the archive changes.
 
@@ -284,7 +299,18 @@ class GenerationMemo:
 
     @staticmethod
     def generation(s: Session) -> tuple[int, int, int]:
-        """The archive's state: largest report, coverage and unit ids (each only ever grows)."""
+        """The archive's state: largest report, coverage and unit ids (each only ever grows); read once per
+        database inside :func:`one_generation` (a web request asks several kept questions)."""
+        scope = _generation_scope.get()
+        if scope is not None:
+            url = str(s.get_bind().engine.url)
+            if url not in scope:
+                scope[url] = GenerationMemo._read_generation(s)
+            return scope[url]
+        return GenerationMemo._read_generation(s)
+
+    @staticmethod
+    def _read_generation(s: Session) -> tuple[int, int, int]:
         row = s.execute(select(
             select(func.max(Report.id)).scalar_subquery(),
             select(func.max(Coverage.id)).scalar_subquery(),

@@ -25,7 +25,7 @@ from nianbao.errors import UserError
 from nianbao.settings import Settings, get_settings
 from storage.archive import Archive
 from storage.corrections import CorrectionRefused
-from storage.queries import NotFound
+from storage.queries import NotFound, one_generation
 
 HERE = Path(__file__).parent
 
@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None, *, archive: Archive | None = No
 
     # plain ASGI middleware (Starlette's BaseHTTPMiddleware costs a task and a stream per request)
     app.add_middleware(DropEmptyFormFields)
+    app.add_middleware(OneArchiveState)
     app.add_middleware(SecurityHeaders)
 
     def is_api(request: Request) -> bool:
@@ -122,6 +123,20 @@ def create_app(settings: Settings | None = None, *, archive: Archive | None = No
         return error(request, exc.status_code, message)
 
     return app
+
+
+class OneArchiveState:
+    """Each request sees one archive state: kept answers (totals, coverage, rankings) read it once."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with one_generation():
+            await self.app(scope, receive, send)
 
 
 class DropEmptyFormFields:

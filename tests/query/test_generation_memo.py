@@ -1,4 +1,5 @@
-"""GenerationMemo: answers kept per key, one computation for concurrent askers, failures not kept."""
+"""GenerationMemo: answers kept per key, one computation for concurrent askers, failures not kept; the archive's
+state read once per web request."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from storage.queries import GenerationMemo
+from storage.archive import Archive
+from storage.queries import GenerationMemo, one_generation
 
 
 def test_concurrent_askers_share_one_computation() -> None:
@@ -63,3 +65,20 @@ def test_a_failed_computation_is_not_kept_and_waiters_compute_themselves() -> No
     assert len(errors) == 1
     with pytest.raises(RuntimeError):
         memo.get(("j",), failing)
+
+
+def generation(archive: Archive) -> tuple[int, int, int]:
+    with archive.session() as s:
+        return GenerationMemo.generation(s)
+
+
+def test_a_new_unit_is_a_new_state_but_not_inside_one_request(archive: Archive) -> None:
+    before = generation(archive)
+    archive.ensure_unit("中卫市审批服务管理局")
+    after = generation(archive)
+    assert after != before  # outside a request every question sees the archive as it is now
+    with one_generation():
+        first = generation(archive)
+        archive.ensure_unit("中卫市教育局")
+        assert generation(archive) == first == after  # one request: one state, read once
+    assert generation(archive) != after
