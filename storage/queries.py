@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import Numeric, Select, and_, cast, func, null, or_, select, true
+from sqlalchemy import Numeric, Row, Select, and_, cast, func, null, or_, select, true
 from sqlalchemy.orm import Session, aliased, defer
 
 from nianbao.errors import UserError
@@ -230,10 +230,19 @@ def _iso(value: dt.date | dt.datetime | None) -> str | None:
 
 
 def report_row(report: Report, unit: Unit) -> dict[str, Any]:
+    return _listed(report, unit, unit.id, unit.name)
+
+
+def listed_row(row: Row[Any]) -> dict[str, Any]:
+    """:func:`report_row` of a row of :func:`_report_list_select`."""
+    return _listed(row, row, row.unit_id, row.name)
+
+
+def _listed(report: Any, unit: Any, unit_id: int, unit_name: str) -> dict[str, Any]:
     return {
         "id": report.id,
-        "unit_id": unit.id,
-        "unit": unit.name,
+        "unit_id": unit_id,
+        "unit": unit_name,
         "region_code": unit.region_code or None,
         "region": unit.region_name,
         "level": unit.level,
@@ -248,6 +257,15 @@ def report_row(report: Report, unit: Unit) -> dict[str, Any]:
         "checks_failed": report.checks_failed,
         "parse_error": report.parse_error,
     }
+
+
+def _report_list_select() -> Select[*tuple[Any, ...]]:
+    """What a list shows of each report and its unit, as plain columns: a page of 50 reports costs no ORM objects."""
+    return select(
+        Report.id, Report.unit_id, Unit.name, Unit.region_code, Unit.region_name, Unit.level, Unit.kind, Report.year,
+        Report.version, Report.is_canonical, Report.reason, Report.template, Report.published, Report.form,
+        Report.checks_failed, Report.parse_error,
+    ).join(Unit, Unit.id == Report.unit_id)
 
 
 def _report_unit_select() -> Select[Report, Unit]:
@@ -406,7 +424,7 @@ def search_reports(
     code = region_code_of(region)
     if text is not None and len(text) > 100:
         raise QueryError("search text is at most 100 characters")
-    stmt = _report_unit_select().where(_in_region(code))
+    stmt = _report_list_select().where(_in_region(code))
     if not all_versions:
         stmt = stmt.where(Report.is_canonical.is_(True))
     if text and text.strip():
@@ -426,7 +444,7 @@ def search_reports(
             stmt.order_by(Report.year.desc(), Report.region_code.desc(), Report.unit_id, Report.version.desc())
             .limit(limit).offset(offset)
         ).all()
-        return Page([report_row(r, u) for r, u in rows], total, limit, offset)
+        return Page([listed_row(r) for r in rows], total, limit, offset)
 
 
 def report_detail(archive: Archive, report_id: int) -> dict[str, Any]:
@@ -572,13 +590,13 @@ def region_reports(
     code = region_code_of(region)
     if code is None:
         raise QueryError("a region and a year are required")
-    stmt = _report_unit_select().where(_in_region(code), Report.year == year, Report.is_canonical.is_(True))
+    stmt = _report_list_select().where(_in_region(code), Report.year == year, Report.is_canonical.is_(True))
     if level:
         stmt = stmt.where(Unit.level == level)
     key_ids = list(KEY_CELLS.values())
     with archive.session() as s:
         rows = s.execute(stmt.order_by(Unit.region_code, Unit.name, Unit.id).limit(limit).offset(offset)).all()
-        figures = _cells_of(s, [r.id for r, _ in rows], key_ids)
+        figures = _cells_of(s, [r.id for r in rows], key_ids)
         # every report of the region (ids, then their key cells through the (report_id, cell_id) key)
         everything = s.execute(stmt.with_only_columns(Report.id, Report.checks_failed).order_by(None)).all()
         total = len(everything)
@@ -594,9 +612,9 @@ def region_reports(
                 if value is not None:
                     sums[cid] = sums.get(cid, Decimal(0)) + value
     items = []
-    for report, unit in rows:
-        row = report_row(report, unit)
-        row.update({name: figures[report.id].get(cid) for name, cid in KEY_CELLS.items()})
+    for listed in rows:
+        row = listed_row(listed)
+        row.update({name: figures[listed.id].get(cid) for name, cid in KEY_CELLS.items()})
         items.append(row)
     region_info = region_by_code(code)
     totals = {name: _num(sums.get(cid)) for name, cid in KEY_CELLS.items()}
