@@ -77,7 +77,7 @@ def create_app(settings: Settings | None = None, *, archive: Archive | None = No
     app.include_router(api_router)
     app.include_router(pages_router)
 
-    # plain ASGI middleware (Starlette's BaseHTTPMiddleware costs a task and a stream per request)
+    # plain ASGI middleware (HttpMiddleware below)
     app.add_middleware(DropEmptyFormFields)
     app.add_middleware(OneArchiveState)
     app.add_middleware(SecurityHeaders)
@@ -125,46 +125,47 @@ def create_app(settings: Settings | None = None, *, archive: Archive | None = No
     return app
 
 
-class OneArchiveState:
-    """Each request sees one archive state: kept answers (totals, coverage, rankings) read it once."""
+class HttpMiddleware:
+    """A plain ASGI middleware (Starlette's BaseHTTPMiddleware costs a task and a stream per request):
+    :meth:`handle` sees HTTP requests, anything else passes through."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] == "http":
+            await self.handle(scope, receive, send)
+        else:
             await self.app(scope, receive, send)
-            return
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+class OneArchiveState(HttpMiddleware):
+    """Each request sees one archive state: kept answers (totals, coverage, rankings) read it once."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         with one_generation():
             await self.app(scope, receive, send)
 
 
-class DropEmptyFormFields:
+class DropEmptyFormFields(HttpMiddleware):
     """An HTML form sends its empty fields as ``year=&level=``: on pages (not the API) they mean "no filter"."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope.get("query_string") and not scope["path"].startswith("/api/"):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope.get("query_string") and not scope["path"].startswith("/api/"):
             pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
             scope = dict(scope, query_string=urlencode([(k, v) for k, v in pairs if v.strip()]).encode("latin-1"))
         await self.app(scope, receive, send)
 
 
-class SecurityHeaders:
+class SecurityHeaders(HttpMiddleware):
     """Adds :data:`SECURITY_HEADERS` to every response that does not set them itself."""
 
     RAW = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in SECURITY_HEADERS.items()]
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
