@@ -44,7 +44,6 @@ from storage.models import CrawlRun
 # crawl retries: a few minutes apart (a portal that is down now is often up again soon)
 CRAWL_RETRY_DELAYS: list[float] = [60, 300]
 INGEST_RETRY_DELAYS: list[float] = [1, 5, 15]
-_T = TypeVar("_T")
 # documents per ingest task run: few task runs, yet a portal's documents spread over the workers
 INGEST_BATCH_SIZE = 10
 INGEST_WORKERS = 8  # threads of the harvest flow's task runner (ingest batches)
@@ -175,6 +174,9 @@ def is_database_busy(exc: BaseException | None) -> bool:
     if isinstance(exc, OperationalError):
         return True
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+_T = TypeVar("_T")
 
 
 def retry_while_database_busy(attempt: Callable[[], _T]) -> _T:

@@ -262,14 +262,6 @@ class UnknownCellId(ValueError):
         self.cell_id = cell_id
 
 
-def cell_key(cell_id: str) -> int:
-    """The key of a cell id; :class:`UnknownCellId` for an id no template has."""
-    try:
-        return KEY_OF[cell_id]
-    except KeyError:
-        raise UnknownCellId(cell_id) from None
-
-
 def check_cell_ids(cell_ids: Any) -> None:
     """Refuse a record whose tables hold a cell no template has (before anything is written)."""
     unknown = [c for c in cell_ids if c not in KEY_OF]

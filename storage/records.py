@@ -73,10 +73,11 @@ def record_digest(record: dict[str, Any]) -> str:
     for floats below 1e-4 (``0.00001`` where json writes ``1e-05``), which go the standard way.
     """
     keep = {k: record.get(k) for k in ("agency", "region", "year", "template", "published", "tables", "checks")}
+    blob: bytes | None
     try:
         blob = orjson.dumps(keep, option=orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME, default=str)
-    except TypeError:  # keys that are not strings, integers beyond 64 bits
-        blob = b"0.0000"
-    if b"0.0000" in blob:
+    except TypeError:  # keys that are not strings, integers beyond 64 bits: the standard library's way
+        blob = None
+    if blob is None or b"0.0000" in blob:
         blob = json.dumps(keep, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode()
     return hashlib.sha256(blob).hexdigest()
