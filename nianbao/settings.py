@@ -11,6 +11,8 @@
 ``NIANBAO_USER_AGENT``         crawler User-Agent (names nianbao and the contact URL)
 ``NIANBAO_CONTACT_URL``        where site operators can reach the archive's operator
 ``NIANBAO_CORRECTION_TOKEN``   token that allows recording cell corrections (web/API)
+``NIANBAO_WEB_THREADS``        requests one web server process works on at once (default
+                               4); the rest wait their turn, first come first served
 =============================  ==========================================================
 """
 
@@ -19,6 +21,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from nianbao.errors import UserError
 
 DEFAULT_CONTACT_URL = "https://github.com/nianbao/nianbao"
 
@@ -40,6 +44,7 @@ class Settings:
     contact_url: str = DEFAULT_CONTACT_URL
     user_agent: str = ""
     correction_token: str | None = None
+    web_threads: int = 4
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -61,7 +66,21 @@ class Settings:
             contact_url=contact,
             user_agent=ua,
             correction_token=env.get("NIANBAO_CORRECTION_TOKEN") or None,
+            web_threads=_positive_int(env, "NIANBAO_WEB_THREADS", 4),
         )
+
+
+def _positive_int(env: dict[str, str], key: str, default: int) -> int:
+    raw = env.get(key)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise UserError(f"{key} must be a whole number of at least 1, not {raw!r}")
+    return value
 
 
 def get_settings() -> Settings:

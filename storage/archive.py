@@ -12,11 +12,13 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -38,6 +40,32 @@ from storage.regions import region_by_code, resolve_region
 from storage.warc import WarcLocation
 
 CHECK_LOCATORS = ("column", "row", "group", "cell")
+
+# inside one_read(): the one session of each archive (by URL) that every Archive.session() shares
+_one_read: ContextVar[dict[str, Session] | None] = ContextVar("archive_one_read", default=None)
+
+
+@contextmanager
+def one_read() -> Iterator[None]:
+    """One read of the archive (a web page or API call): inside this block every :meth:`Archive.session`
+    of an archive is the same read-only session (:func:`storage.db.get_read_engine`), on one pooled
+    connection, closed at the end.
+
+    A request asks several questions (the archive's state, a list and its total, a region's coverage and
+    its reports); each used to check out a connection, ping it and commit on its own.  On PostgreSQL a
+    write inside the block fails (read-only connection) instead of being silently dropped.
+    """
+    if _one_read.get() is not None:  # already inside one
+        yield
+        return
+    sessions: dict[str, Session] = {}
+    token = _one_read.set(sessions)
+    try:
+        yield
+    finally:
+        _one_read.reset(token)
+        for session in sessions.values():
+            session.close()
 
 
 @dataclass
@@ -159,6 +187,7 @@ class Archive:
             db.check_schema(self.url)
         self.engine = db.get_engine(self.url)
         self._sessions = db.session_factory(self.url)
+        self._read_sessions = db.session_factory(self.url, read_only=True)
         self.blobs: BlobStore = open_blob_store(settings.blob_store)
 
     @classmethod
@@ -167,7 +196,15 @@ class Archive:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session that commits on success and rolls back on error."""
+        """A session that commits on success and rolls back on error (inside :func:`one_read`, the block's
+        shared read-only session, which is neither committed nor closed here)."""
+        shared = _one_read.get()
+        if shared is not None:
+            session = shared.get(self.url)
+            if session is None:
+                session = shared[self.url] = self._read_sessions()
+            yield session
+            return
         session = self._sessions()
         try:
             yield session
@@ -541,13 +578,18 @@ class Archive:
             return self.record_of(s, report, with_source=with_source, with_provenance=with_provenance)
 
     @staticmethod
-    def record_of(s: Session, report: Report, *, with_source: bool = True, with_provenance: bool = True) -> dict[str, Any]:
-        """:meth:`report_record` of a report row already loaded in session ``s``."""
+    def record_of(s: Session, report: Report | Row[Any], *, with_source: bool = True,
+                  with_provenance: bool = True) -> dict[str, Any]:
+        """:meth:`report_record` of a report already read in session ``s`` (a ``Report``, or a row with
+        its ``id``, ``agency``, ``region``, ``year``, ``template``, ``published`` and, ``with_source``,
+        ``portal_id``, ``source_url``, ``document_url``, ``blob_sha256``, ``fetched_at``)."""
         report_id = report.id
-        cells = s.execute(
-            select(Cell.cell_id, Cell.value, Cell.is_decimal, Cell.provenance).where(Cell.report_id == report_id)
-        ).all()
-        checks = s.scalars(select(CheckResult).where(CheckResult.report_id == report_id).order_by(CheckResult.id))
+        columns = [Cell.cell_id, Cell.value, Cell.is_decimal] + ([Cell.provenance] if with_provenance else [])
+        cells = s.execute(select(*columns).where(Cell.report_id == report_id)).all()
+        checks = s.execute(
+            select(CheckResult.rule, CheckResult.locator, CheckResult.cells, CheckResult.message)
+            .where(CheckResult.report_id == report_id).order_by(CheckResult.id)
+        )
         record: dict[str, Any] = {
             "format": RECORD_FORMAT,
             "agency": report.agency,

@@ -65,8 +65,29 @@ def get_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **JSON_CODEC)
 
 
-def session_factory(url: str) -> sessionmaker[Session]:
-    return sessionmaker(get_engine(url), expire_on_commit=False)
+@lru_cache(maxsize=16)
+def get_read_engine(url: str) -> Engine:
+    """The engine for reading only (web pages, API calls): on PostgreSQL its own pool of connections that
+    are read-only from their start (``default_transaction_read_only``, set at connect: no extra round
+    trip) and run each statement on its own (autocommit: no BEGIN and ROLLBACK round trips; under READ
+    COMMITTED every statement took its own snapshot anyway).  On SQLite, the archive's engine."""
+    url = normalize_database_url(url)
+    if make_url(url).get_backend_name() == "sqlite":
+        return get_engine(url)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, isolation_level="AUTOCOMMIT",
+                         connect_args={"options": "-c default_transaction_read_only=on"}, **JSON_CODEC)
+
+
+def dispose_engines(url: str) -> None:
+    """Close the pooled connections of both engines of ``url`` (before dropping its database, say)."""
+    url = normalize_database_url(url)
+    get_engine(url).dispose()
+    get_read_engine(url).dispose()
+
+
+def session_factory(url: str, *, read_only: bool = False) -> sessionmaker[Session]:
+    """Sessions on the URL's engine; ``read_only`` ones on :func:`get_read_engine`."""
+    return sessionmaker(get_read_engine(url) if read_only else get_engine(url), expire_on_commit=False)
 
 
 def alembic_config(url: str) -> Config:

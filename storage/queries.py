@@ -447,14 +447,29 @@ def search_reports(
         return Page([listed_row(r) for r in rows], total, limit, offset)
 
 
-def report_detail(archive: Archive, report_id: int) -> dict[str, Any]:
-    """One report version: its row, REPORT_FORMAT record (with source), checks, corrections, versions."""
+_DETAIL_COLUMNS = (
+    Report.title, Report.agency, Report.region, Report.source_url, Report.document_url, Report.blob_sha256,
+    Report.fetched_at, Report.parser_name, Report.parser_version, Report.parse_message, Report.portal_id,
+)
+
+
+def report_detail(archive: Archive, report_id: int, *, with_provenance: bool = True) -> dict[str, Any]:
+    """One report version: its row, REPORT_FORMAT record (with source), checks, corrections, versions.
+
+    ``with_provenance=False`` leaves the record's per-cell provenance out (a page that shows the
+    numbers does not need two hundred positions decoded)."""
+    this = select(Report.unit_id, Report.year).where(Report.id == report_id).subquery()
+    versions_stmt = (
+        _report_list_select().add_columns(*_DETAIL_COLUMNS)
+        .join(this, and_(Report.unit_id == this.c.unit_id, Report.year == this.c.year))
+        .order_by(Report.version)
+    )
     with archive.session() as s:
-        found = s.execute(_report_unit_select().where(Report.id == report_id)).first()
-        if found is None:
+        versions = s.execute(versions_stmt).all()  # every version of this report's unit and year, with it
+        report = next((v for v in versions if v.id == report_id), None)
+        if report is None:
             raise NotFound(f"no report with id {report_id}")
-        report, unit = found
-        row = report_row(report, unit)
+        row = listed_row(report)
         row.update(
             title=report.title,
             agency=report.agency,
@@ -466,21 +481,18 @@ def report_detail(archive: Archive, report_id: int) -> dict[str, Any]:
             parser=f"{report.parser_name or ''} {report.parser_version or ''}".strip() or None,
             parse_message=report.parse_message,
         )
-        versions = s.execute(
-            _report_unit_select()
-            .where(Report.unit_id == report.unit_id, Report.year == report.year)
-            .order_by(Report.version)
-        ).all()
-        row["versions"] = [report_row(r, u) for r, u in versions]
-        corrections = s.scalars(
-            select(Correction).where(Correction.report_id == report_id).order_by(Correction.id)
-        ).all()
-        row["corrections"] = [correction_row(c) for c in corrections]
-        row["record"] = archive.record_of(s, report)
+        row["versions"] = [listed_row(v) for v in versions]
+        row["corrections"] = [correction_row(c) for c in s.execute(
+            select(*_CORRECTION_COLUMNS).where(Correction.report_id == report_id).order_by(Correction.id))]
+        row["record"] = archive.record_of(s, report, with_provenance=with_provenance)
     return row
 
 
-def correction_row(c: Correction) -> dict[str, Any]:
+_CORRECTION_COLUMNS = (Correction.id, Correction.report_id, Correction.cell_id, Correction.value, Correction.author,
+                       Correction.reason, Correction.created_at)
+
+
+def correction_row(c: Correction | Row[Any]) -> dict[str, Any]:
     return {
         "id": c.id,
         "report_id": c.report_id,

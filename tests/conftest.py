@@ -49,8 +49,9 @@ class PostgresDatabases:
             conn.execute(text(f'CREATE DATABASE "{self.template}"'))
         url = self.url_for(self.template)
         db.upgrade(url)
-        db.get_engine(url).dispose()
+        db.dispose_engines(url)
         db.get_engine.cache_clear()
+        db.get_read_engine.cache_clear()
 
     def new_database(self) -> str:
         name = f"nianbao_t_{uuid.uuid4().hex[:12]}"
@@ -63,7 +64,7 @@ class PostgresDatabases:
         from storage import db
 
         try:
-            db.get_engine(normalize_database_url(url)).dispose()
+            db.dispose_engines(url)
         except Exception:
             pass
         name = make_url(url).database
@@ -125,7 +126,7 @@ def settings(tmp_path: Path, pg_databases: PostgresDatabases | None, monkeypatch
     if pg_databases is not None:
         pg_databases.drop(url)
     else:
-        db.get_engine(s.database_url).dispose()
+        db.dispose_engines(s.database_url)
 
 
 @pytest.fixture

@@ -2,16 +2,41 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
 from storage import queries as q
-from storage.archive import Archive
+from storage.archive import Archive, one_read
 from storage.corrections import corrections_of, record_correction
 
-router = APIRouter(prefix="/api", tags=["api"])
+
+class ReadRoute(APIRoute):
+    """A route whose plain (threadpool) GET endpoint runs inside one read of the archive: one read-only
+    session for all its questions (:func:`storage.archive.one_read`) and the archive's state read once
+    (:func:`storage.queries.one_generation`)."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if set(kwargs.get("methods") or ()) <= {"GET", "HEAD"} and not inspect.iscoroutinefunction(endpoint):
+            endpoint = _in_one_read(endpoint)
+        super().__init__(path, endpoint, **kwargs)
+
+
+def _in_one_read(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(endpoint)  # FastAPI reads the parameters through __wrapped__
+    def reading(*args: Any, **kwargs: Any) -> Any:
+        with one_read(), q.one_generation():
+            return endpoint(*args, **kwargs)
+
+    return reading
+
+
+router = APIRouter(prefix="/api", tags=["api"], route_class=ReadRoute)
 
 Limit = Annotated[int, Query(ge=1, le=q.MAX_LIMIT, description="page size")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="rows to skip")]
@@ -23,7 +48,7 @@ ReportId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 CellId = Annotated[str, Query(max_length=120, description="cell id, e.g. applications/new_received/total")]
 
 
-def archive_of(request: Request) -> Archive:
+async def archive_of(request: Request) -> Archive:
     archive: Archive = request.app.state.archive
     return archive
 

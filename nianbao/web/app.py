@@ -8,10 +8,13 @@ parameter a 422 with a message (an HTML page for pages, JSON for the API).
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -25,7 +28,7 @@ from nianbao.errors import UserError
 from nianbao.settings import Settings, get_settings
 from storage.archive import Archive
 from storage.corrections import CorrectionRefused
-from storage.queries import NotFound, one_generation
+from storage.queries import NotFound
 
 HERE = Path(__file__).parent
 
@@ -55,7 +58,16 @@ SECURITY_HEADERS = {
 def create_app(settings: Settings | None = None, *, archive: Archive | None = None) -> FastAPI:
     """The FastAPI app for one archive (opened once; its schema is checked)."""
     settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Pages are Python work under one GIL: a few threads keep the CPU busy while one waits for the
+        # database; forty (anyio's default) would share it, every request finishing late and in random order.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.web_threads
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="nianbao archive",
         summary="政府信息公开工作年度报告 archive: reports, cells with provenance, checks, coverage.",
         description="Read-only API over the nianbao archive. Lists take `limit` (1-500) and `offset`. "
@@ -79,7 +91,6 @@ def create_app(settings: Settings | None = None, *, archive: Archive | None = No
 
     # plain ASGI middleware (HttpMiddleware below)
     app.add_middleware(DropEmptyFormFields)
-    app.add_middleware(OneArchiveState)
     app.add_middleware(SecurityHeaders)
 
     def is_api(request: Request) -> bool:
@@ -140,14 +151,6 @@ class HttpMiddleware:
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         raise NotImplementedError
-
-
-class OneArchiveState(HttpMiddleware):
-    """Each request sees one archive state: kept answers (totals, coverage, rankings) read it once."""
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        with one_generation():
-            await self.app(scope, receive, send)
 
 
 class DropEmptyFormFields(HttpMiddleware):

@@ -12,13 +12,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from nianbao.errors import UserError
 from nianbao.export.labels import cell_label
 from nianbao.web import provenance as prov
-from nianbao.web.api import ArchiveDep, CellId, Level, Limit, Offset, OptYear, Region, ReportId
+from nianbao.web.api import ArchiveDep, CellId, Level, Limit, Offset, OptYear, ReadRoute, Region, ReportId
 from nianbao.web.app import html_response
 from nianbao.web.views import line_chart, report_tables
 from storage import queries as q
 from storage.corrections import CorrectionRefused, record_correction
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=ReadRoute)
 CHART_CELLS = ("new_received", "processed", "carried_to_next_year", "reconsideration")
 
 
@@ -45,7 +45,7 @@ def search_page(
 
 @router.get("/reports/{report_id}", response_class=HTMLResponse)
 def report_page(request: Request, archive: ArchiveDep, report_id: ReportId) -> HTMLResponse:
-    detail = q.report_detail(archive, report_id)
+    detail = q.report_detail(archive, report_id, with_provenance=False)
     return html_response(request, "report.html", {"r": detail, "tables": report_tables(detail)})
 
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi.templating import Jinja2Templates
 from jinja2.filters import do_urlencode
+from markupsafe import Markup, escape
 
 from nianbao.export.labels import TABLE_TITLES, cell_ids, cell_label
+from parsers.render.layout import format_value
 from storage.queries import cells_of_check
 from storage.records import flatten_tables, unflatten_cells
 
@@ -35,12 +38,8 @@ def install_filters(templates: Jinja2Templates) -> None:
 
 
 def format_number(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        text = f"{value:.2f}"
-        return text[:-3] if text.endswith(".00") else text.rstrip("0")
-    return str(value)
+    """A number as the tables print it (:func:`~parsers.render.layout.format_value`), a blank as —."""
+    return "—" if value is None else format_value(value)
 
 
 def query_string(params: dict[str, Any], **changes: Any) -> str:
@@ -49,20 +48,60 @@ def query_string(params: dict[str, Any], **changes: Any) -> str:
     return "?" + urlencode(merged) if merged else ""
 
 
-def report_tables(detail: dict[str, Any]) -> list[dict[str, Any]]:
-    """The three tables of a report as grids (the official layout), each number cell annotated.
+@dataclass(frozen=True, slots=True)
+class NumberSlot:
+    """Where a report's own number goes in a table skeleton: the cell id and its spans."""
 
-    A cell is ``{"text", "colspan", "rowspan", "header", "key", "value", "failed", "corrections"}``;
-    cells the parser did not find are shown blank, corrections are listed with the cell.
+    key: str
+    colspan: int
+    rowspan: int
+
+
+@lru_cache(maxsize=4)
+def table_skeletons(template: str) -> tuple[tuple[str, str, tuple[str | NumberSlot, ...]], ...]:
+    """The three tables of ``template`` in the official layout, once per template: per table its name,
+    title and markup as fixed HTML pieces (labels, headers, row breaks) between the number slots.
+
+    Every report of a template shares this layout; only the numbers and their marks differ, so a
+    report page fills about two hundred slots instead of laying out and escaping every label again.
     """
     from parsers.render.layout import grids
 
+    empty = unflatten_cells(dict.fromkeys(cell_ids(template)))
+    out = []
+    for name, grid in grids({"template": template, "tables": empty}, blank="").items():
+        pieces: list[str | NumberSlot] = []
+        fixed: list[str] = []
+        for grid_row in grid:
+            fixed.append("<tr>")
+            for cell in grid_row:
+                if cell.key:
+                    pieces.append("".join(fixed))
+                    fixed = []
+                    pieces.append(NumberSlot(cell.key, cell.colspan, cell.rowspan))
+                else:
+                    tag = "th" if cell.header else "td"
+                    fixed.append(f'<{tag} colspan="{cell.colspan}" rowspan="{cell.rowspan}" class="label">'
+                                 f"{escape(cell.text)}</{tag}>")
+            fixed.append("</tr>\n")
+        pieces.append("".join(fixed))
+        out.append((name, TABLE_TITLES[name], tuple(pieces)))
+    return tuple(out)
+
+
+def report_tables(detail: dict[str, Any]) -> list[dict[str, Any]]:
+    """The three tables of a report in the official layout: ``{"name", "title", "html"}`` each, ``html``
+    being the table's rows, every number a link to its provenance.
+
+    A number cell is marked ``failed`` (with the failed checks as its title) when a check concerns it,
+    ``corrected`` (the corrections listed after the number) when an auditor corrected it, ``absent``
+    (shown as ?) when the parser did not find it.
+    """
     record = detail["record"]
     template = record.get("template")
     if template not in ("2021", "2019"):
         return []
     found = flatten_tables(record.get("tables"))
-    full = {cid: found.get(cid) for cid in cell_ids(template)}
     failing: dict[str, list[str]] = {}
     for check in record.get("checks", []):
         locator = {k: check[k] for k in ("column", "row", "group", "cell") if k in check}
@@ -71,28 +110,41 @@ def report_tables(detail: dict[str, Any]) -> list[dict[str, Any]]:
     corrections: dict[str, list[dict[str, Any]]] = {}
     for c in detail.get("corrections", []):
         corrections.setdefault(c["cell_id"], []).append(c)
+    link = f'<a class="cell" href="/reports/{int(detail["id"])}/provenance?cell='
     out = []
-    for name, grid in grids({"template": template, "tables": unflatten_cells(full)}, blank="").items():
-        rows = []
-        for grid_row in grid:
-            row = []
-            for cell in grid_row:
-                item: dict[str, Any] = {"text": cell.text, "colspan": cell.colspan, "rowspan": cell.rowspan,
-                                        "header": cell.header, "key": cell.key}
-                if cell.key:
-                    item["present"] = cell.key in found
-                    item["failed"] = failing.get(cell.key, [])
-                    item["corrections"] = corrections.get(cell.key, [])
-                row.append(item)
-            rows.append(row)
-        out.append({"name": name, "title": TABLE_TITLES[name], "rows": rows})
+    for name, title, pieces in table_skeletons(template):
+        html: list[str] = []
+        for piece in pieces:
+            if type(piece) is str:
+                html.append(piece)
+                continue
+            assert isinstance(piece, NumberSlot)
+            key = piece.key
+            marks = "num"
+            failed = failing.get(key)
+            fixed = corrections.get(key)
+            if failed:
+                marks += " failed"
+            if fixed:
+                marks += " corrected"
+            present = key in found
+            if not present:
+                marks += " absent"
+            html.append(f'<td class="{marks}" colspan="{piece.colspan}" rowspan="{piece.rowspan}"')
+            if failed:
+                html.append(f' title="{escape("; ".join(failed))}"')
+            html.append(f'>{link}{_urlencoded(key)}" data-cell="{key}">'
+                        f'{escape(format_value(found[key])) if present else "?"}</a>')
+            for k in fixed or ():
+                html.append(f'<span class="correction" title="{escape(k["author"])}: {escape(k["reason"])}">'
+                            f'→{escape(format_number(k["value"]))}</span>')
+            html.append("</td>")
+        out.append({"name": name, "title": title, "html": Markup("".join(html))})
     return out
 
 
 def line_chart(years: list[int], series: dict[str, dict[int, Any]], width: int = 640, height: int = 240) -> str:
     """An inline SVG line chart of a few series over years (no script, no external resources)."""
-    from markupsafe import escape
-
     colors = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf"]
     pad_l, pad_r, pad_t, pad_b = 50, 160, 15, 30
     values = [float(v) for s in series.values() for v in s.values() if v is not None]
