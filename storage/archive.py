@@ -18,7 +18,6 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,7 +26,7 @@ from nianbao.settings import Settings, get_settings
 from storage import db
 from storage.blobs import BlobStore, open_blob_store
 from storage.cell_keys import check_cell_ids
-from storage.models import Blob, Cell, CheckResult, CrawlRun, Fetch, Portal, Report, Unit, utcnow
+from storage.models import AnyRow, Blob, Cell, CheckResult, CrawlRun, Fetch, Portal, Report, Unit, utcnow
 from storage.records import (
     RECORD_FORMAT,
     cell_value_from_db,
@@ -578,7 +577,7 @@ class Archive:
             return self.record_of(s, report, with_source=with_source, with_provenance=with_provenance)
 
     @staticmethod
-    def record_of(s: Session, report: Report | Row[Any], *, with_source: bool = True,
+    def record_of(s: Session, report: Report | AnyRow, *, with_source: bool = True,
                   with_provenance: bool = True) -> dict[str, Any]:
         """:meth:`report_record` of a report already read in session ``s`` (a ``Report``, or a row with
         its ``id``, ``agency``, ``region``, ``year``, ``template``, ``published`` and, ``with_source``,

@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import select
 
 from storage.archive import Archive
-from storage.models import Coverage, Report, Unit
+from storage.models import AnyRow, Coverage, Report, Unit
 
 STATES = ("found", "late", "invalid", "missing", "blocked", "unreachable")
 # a crawl outcome of the unit's portal -> the state of a unit without an archived report
@@ -111,9 +111,12 @@ def units_in_scope(
 
 
 def unit_state(
-    unit: Unit, year: int, report: Report | None, portal: PortalOutcome | None
+    unit: Unit | AnyRow, year: int, report: Report | AnyRow | None, portal: PortalOutcome | None
 ) -> tuple[str, str, int | None, str | None]:
-    """(state, detail, report id, published) of one unit; the rules of the module docstring."""
+    """(state, detail, report id, published) of one unit; the rules of the module docstring.
+
+    ``unit`` needs its ``kind``; ``report`` its ``id``, ``published``, ``parse_error``, ``parse_message`` and
+    ``checks_failed`` (an ORM object or a row of those columns)."""
     if report is not None:
         published = report.published.isoformat() if report.published else None
         if report.parse_error:

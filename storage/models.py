@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import (
     JSON,
@@ -30,6 +30,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from storage.cell_keys import CellKey
@@ -191,6 +192,9 @@ class Report(Base):
 # The cells' reference to reports: a foreign key on SQLite; on PostgreSQL statement-level triggers with
 # the same guarantees (migration 0003), so a 200-cell report costs one reference check, not 200.
 CELLS_REPORT_FK = "fk_cells_report_id_reports"
+
+# a result row of any columns: read paths pass plain rows where code reads a few attributes by name
+AnyRow: TypeAlias = "Row[*tuple[Any, ...]]"
 
 
 class Cell(Base):

@@ -32,14 +32,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import Numeric, Row, Select, and_, cast, func, null, or_, select, true
+from sqlalchemy import Numeric, Row, Select, and_, case, cast, func, null, or_, select, true
 from sqlalchemy.orm import Session, aliased, defer
 
 from nianbao.errors import UserError
 from parsers.templates import labels
 from storage.archive import Archive
 from storage.coverage import deadline, unit_state  # the harvest's own rules: both judge alike
-from storage.models import Blob, Cell, CheckResult, Correction, Coverage, CrawlRun, Report, Unit
+from storage.models import AnyRow, Blob, Cell, CheckResult, Correction, Coverage, CrawlRun, Report, Unit
 from storage.records import cell_value_from_db, flatten_tables
 from storage.regions import region_by_code, resolve_region
 
@@ -273,20 +273,6 @@ def _report_unit_select() -> Select[Report, Unit]:
     return select(Report, Unit).join(Unit, Unit.id == Report.unit_id).options(defer(Report.text))
 
 
-def _cells_of(s: Session, report_ids: list[int], cell_ids: tuple[str, ...] | list[str]) -> dict[int, dict[str, Any]]:
-    if not report_ids:
-        return {}
-    out: dict[int, dict[str, Any]] = {rid: {} for rid in report_ids}
-    rows = s.execute(
-        select(Cell.report_id, Cell.cell_id, Cell.value, Cell.is_decimal).where(
-            Cell.report_id.in_(report_ids), Cell.cell_id.in_(list(cell_ids))
-        )
-    )
-    for rid, cid, value, is_dec in rows:
-        out[rid][cid] = _num(value, is_dec)
-    return out
-
-
 _generation_scope: ContextVar[dict[str, tuple[int, int, int]] | None] = ContextVar("generation_scope", default=None)
 
 
@@ -492,7 +478,7 @@ _CORRECTION_COLUMNS = (Correction.id, Correction.report_id, Correction.cell_id, 
                        Correction.reason, Correction.created_at)
 
 
-def correction_row(c: Correction | Row[Any]) -> dict[str, Any]:
+def correction_row(c: Correction | AnyRow) -> dict[str, Any]:
     return {
         "id": c.id,
         "report_id": c.report_id,
@@ -514,11 +500,13 @@ class NotFound(QueryError):
 def agency_years(archive: Archive, unit_id: int, *, cells: list[str] | None = None) -> dict[str, Any]:
     """A unit's canonical reports side by side: every cell per year, year-on-year change, carry-over rule."""
     with archive.session() as s:
-        unit = s.get(Unit, int(unit_id))
+        unit = s.execute(select(Unit.id, Unit.name, Unit.region_code, Unit.region_name, Unit.level, Unit.kind)
+                         .where(Unit.id == int(unit_id))).first()
         if unit is None:
             raise NotFound(f"no unit with id {unit_id}")
-        reports = s.scalars(
-            select(Report).where(Report.unit_id == unit.id, Report.is_canonical.is_(True)).order_by(Report.year)
+        reports = s.execute(
+            select(Report.id, Report.year, Report.version, Report.template, Report.published, Report.checks_failed)
+            .where(Report.unit_id == unit.id, Report.is_canonical.is_(True)).order_by(Report.year)
         ).all()
         ids = [r.id for r in reports]
         wanted = [check_cell_id(c) for c in cells] if cells else None
@@ -606,23 +594,28 @@ def region_reports(
     if level:
         stmt = stmt.where(Unit.level == level)
     key_ids = list(KEY_CELLS.values())
+    page = stmt.order_by(Unit.region_code, Unit.name, Unit.id).limit(limit).offset(offset)
+    # the region's reports stay a subquery: a statement of one shape whatever the region's size, so the
+    # database plans it once, and no list of ids goes back and forth
+    region_ids = stmt.with_only_columns(Report.id).order_by(None)
     with archive.session() as s:
-        rows = s.execute(stmt.order_by(Unit.region_code, Unit.name, Unit.id).limit(limit).offset(offset)).all()
-        figures = _cells_of(s, [r.id for r in rows], key_ids)
-        # every report of the region (ids, then their key cells through the (report_id, cell_id) key)
-        everything = s.execute(stmt.with_only_columns(Report.id, Report.checks_failed).order_by(None)).all()
-        total = len(everything)
-        failing = sum(1 for _, n in everything if n)
-        sums: dict[str, Decimal] = {}
-        ids = [rid for rid, _ in everything]
-        for start in range(0, len(ids), 5000):
-            for cid, value in s.execute(
+        rows = s.execute(page).all()
+        figures: dict[int, dict[str, Any]] = {r.id: {} for r in rows}
+        for rid, cid, value, is_dec in s.execute(
+            select(Cell.report_id, Cell.cell_id, Cell.value, Cell.is_decimal)
+            .where(Cell.report_id.in_(page.with_only_columns(Report.id)), Cell.cell_id.in_(key_ids))
+        ):
+            figures[rid][cid] = _num(value, is_dec)
+        total, failing = s.execute(stmt.with_only_columns(
+            func.count(), func.coalesce(func.sum(case((Report.checks_failed > 0, 1), else_=0)), 0)
+        ).order_by(None)).one()
+        sums: dict[str, Decimal] = {
+            cid: value for cid, value in s.execute(
                 select(Cell.cell_id, func.sum(Cell.value))
-                .where(Cell.report_id.in_(ids[start:start + 5000]), Cell.cell_id.in_(key_ids))
+                .where(Cell.report_id.in_(region_ids), Cell.cell_id.in_(key_ids))
                 .group_by(Cell.cell_id)
-            ):
-                if value is not None:
-                    sums[cid] = sums.get(cid, Decimal(0)) + value
+            ) if value is not None
+        }
     items = []
     for listed in rows:
         row = listed_row(listed)
@@ -656,35 +649,40 @@ def coverage(
     year = require_year(year)
     code = region_code_of(region)
     with archive.session() as s:
-        units = s.execute(select(Unit).where(_in_region(code)).order_by(Unit.region_code, Unit.name, Unit.id)).scalars().all()
-        unit_ids = [u.id for u in units]
-        recorded: dict[int, Coverage] = {}
+        units = s.execute(
+            select(Unit.id, Unit.name, Unit.region_code, Unit.level, Unit.kind)
+            .where(_in_region(code)).order_by(Unit.region_code, Unit.name, Unit.id)
+        ).all()
+        region_units = select(Unit.id).where(_in_region(code))  # a subquery: one statement shape for any region
+        recorded: dict[int, AnyRow] = {}
         run_info = None
-        if unit_ids:
+        if units:
             # per unit, the row of the newest harvest run that looked at it for this year
             newest = (
                 select(Coverage.unit_id, func.max(Coverage.run_id).label("run_id"))
-                .where(Coverage.year == year, Coverage.unit_id.in_(unit_ids))
+                .where(Coverage.year == year, Coverage.unit_id.in_(region_units))
                 .group_by(Coverage.unit_id)
                 .subquery()
             )
-            for cov in s.scalars(
-                select(Coverage).join(newest, and_(newest.c.unit_id == Coverage.unit_id,
-                                                   newest.c.run_id == Coverage.run_id))
+            for cov in s.execute(
+                select(Coverage.unit_id, Coverage.run_id, Coverage.state, Coverage.detail, Coverage.report_id)
+                .join(newest, and_(newest.c.unit_id == Coverage.unit_id, newest.c.run_id == Coverage.run_id))
                 .where(Coverage.year == year).order_by(Coverage.id)
             ):
                 recorded[cov.unit_id] = cov
         if recorded:
             run_ids = sorted({c.run_id for c in recorded.values()})
-            run = s.get(CrawlRun, run_ids[-1])
+            run = s.execute(select(CrawlRun.flow, CrawlRun.started_at).where(CrawlRun.id == run_ids[-1])).first()
             run_info = {"id": run_ids[-1], "runs": run_ids, "flow": run.flow if run else None,
                         "started_at": _iso(run.started_at) if run else None}
         reports = {
             r.unit_id: r
-            for r in s.scalars(
-                select(Report).where(Report.year == year, Report.is_canonical.is_(True), Report.unit_id.in_(unit_ids))
+            for r in s.execute(
+                select(Report.id, Report.unit_id, Report.published, Report.parse_error, Report.parse_message,
+                       Report.checks_failed)
+                .where(Report.year == year, Report.is_canonical.is_(True), Report.unit_id.in_(region_units))
             )
-        } if unit_ids else {}
+        } if units else {}
     rows: list[dict[str, Any]] = []
     for unit in units:
         report = reports.get(unit.id)

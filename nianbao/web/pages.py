@@ -14,7 +14,7 @@ from nianbao.export.labels import cell_label
 from nianbao.web import provenance as prov
 from nianbao.web.api import ArchiveDep, CellId, Level, Limit, Offset, OptYear, ReadRoute, Region, ReportId
 from nianbao.web.app import html_response
-from nianbao.web.views import line_chart, report_tables
+from nianbao.web.views import line_chart, report_tables, side_by_side
 from storage import queries as q
 from storage.corrections import CorrectionRefused, record_correction
 
@@ -125,7 +125,7 @@ def unit_page(request: Request, archive: ArchiveDep, unit_id: ReportId) -> HTMLR
     by_cell = {row["cell_id"]: row["values"] for row in data["cells"]}
     series = {name: by_cell.get(q.KEY_CELLS[name], {}) for name in CHART_CELLS}
     chart = line_chart(data["years"], series) if data["years"] else ""
-    return html_response(request, "unit.html", {"d": data, "chart": chart})
+    return html_response(request, "unit.html", {"d": data, "chart": chart, "rows": side_by_side(data)})
 
 
 @router.get("/diff", response_class=HTMLResponse)
