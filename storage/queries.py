@@ -905,51 +905,49 @@ def ranking(
     else:
         check_cell_id(metric)
         label, numerators, denominator = metric, (metric,), None
-    chosen = (
-        select(Report.id).join(Unit, Unit.id == Report.unit_id)
+    # one pass: each chosen report with the sums of its numerator and denominator cells (read through the
+    # (report_id, cell) key); ranking and paging the answer happen here, and it is kept per archive state
+    wanted = [*numerators, *([denominator] if denominator else [])]
+    num_sum = func.sum(case((Cell.cell_id.in_(list(numerators)), Cell.value)))
+    den_sum = func.sum(case((Cell.cell_id == denominator, Cell.value))) if denominator else cast(null(), Numeric(20, 4))
+    stmt = (
+        _report_list_select().add_columns(num_sum.label("num"), den_sum.label("den"))
+        .outerjoin(Cell, and_(Cell.report_id == Report.id, Cell.cell_id.in_(wanted)))
         .where(Report.year == year, Report.is_canonical.is_(True), _in_region(code))
+        .group_by(Report.id, Unit.id)
     )
     if level:
-        chosen = chosen.where(Unit.level == level)
-    # per report, its few cells are read through the (report_id, cell_id) key (correlated subqueries):
-    # a scan of the cells table by cell id would touch every year's reports
-    num = (select(func.sum(Cell.value)).where(Cell.report_id == Report.id, Cell.cell_id.in_(list(numerators)))
-           .correlate(Report).scalar_subquery())
-    den = (select(func.sum(Cell.value)).where(Cell.report_id == Report.id, Cell.cell_id == denominator)
-           .correlate(Report).scalar_subquery()) if denominator else cast(null(), Numeric(20, 4))
-    per_report = (
-        select(Report.id.label("report_id"), num.label("num"), den.label("den"))
-        .where(Report.id.in_(chosen))
-        .cte("per_report")
-    )
-    score = (per_report.c.num * 1.0 / func.nullif(per_report.c.den, 0)) if denominator else per_report.c.num
-    stmt = (
-        select(Report, Unit, per_report.c.num, per_report.c.den, score.label("score"))
-        .join(per_report, per_report.c.report_id == Report.id)
-        .join(Unit, Unit.id == Report.unit_id)
-        .options(defer(Report.text))
-    )
-    direction = score.asc() if ascending else score.desc()
+        stmt = stmt.where(Unit.level == level)
     with archive.session() as s:
-        agg = s.execute(
-            select(func.sum(per_report.c.num), func.sum(per_report.c.den), func.count(per_report.c.num))
-            .select_from(per_report)
-        ).one()
-        total = int(agg[2] or 0)
-        rows = s.execute(stmt.order_by(direction.nulls_last(), Unit.name, Report.id).limit(limit).offset(offset)).all()
+        chosen = s.execute(stmt).all()
+
+    def score(row: AnyRow) -> Decimal | None:
+        if not denominator:
+            return row.num  # type: ignore[no-any-return]
+        return None if row.num is None or not row.den else Decimal(row.num) / Decimal(row.den)
+
+    scored = [(score(row), row) for row in chosen]
+    present = [x for x in scored if x[0] is not None]
+    sign = 1 if ascending else -1  # ties by unit name, then id
+    present.sort(key=lambda x: (sign * x[0], x[1].name, x[1].id))  # type: ignore[operator]
+    absent = sorted((x for x in scored if x[0] is None), key=lambda x: (x[1].name, x[1].id))
+    ranked = present + absent
     items = []
-    for rank, (report, unit, n, d, sc) in enumerate(rows, start=offset + 1):
-        items.append(report_row(report, unit) | {
+    for rank, (sc, row) in enumerate(ranked[offset:offset + limit], start=offset + 1):
+        items.append(listed_row(row) | {
             "rank": rank,
             "value": None if sc is None else (round(float(sc), 4) if denominator else _num(sc)),
-            "numerator": _num(n), "denominator": _num(d),
+            "numerator": _num(row.num), "denominator": _num(row.den),
         })
-    aggregate = {
-        "reports": int(agg[2] or 0),
-        "numerator_sum": _num(agg[0]),
-        "denominator_sum": _num(agg[1]),
-        "value": (round(float(agg[0]) / float(agg[1]), 4) if denominator and agg[1] else _num(agg[0]) if not denominator else None),
-    }
+    nums = [row.num for row in chosen if row.num is not None]
+    dens = [row.den for row in chosen if row.den is not None]
+    num_total, den_total = (sum(nums) if nums else None), (sum(dens) if dens else None)
+    total = len(nums)
+    if denominator:
+        value = round(float(num_total) / float(den_total), 4) if num_total is not None and den_total else None
+    else:
+        value = _num(num_total)
+    aggregate = {"reports": total, "numerator_sum": _num(num_total), "denominator_sum": _num(den_total), "value": value}
     return {"metric": metric, "label": label, "year": year, "region_code": code, "is_share": bool(denominator),
             "aggregate": aggregate, "ranking": Page(items, total, limit, offset).as_dict()}
 
