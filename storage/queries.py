@@ -970,14 +970,51 @@ def sentences(text: str | None) -> list[str]:
 
 def repeated_share(text: str | None, previous: str | None) -> dict[str, Any]:
     """How many sentences of ``text`` appear in ``previous``; share None when either has no prose."""
-    now = sentences(text)
-    before = set(sentences(previous))
+    return _repeated(sentences(text), set(sentences(previous)))
+
+
+def _repeated(now: list[str], before: set[str] | frozenset[str]) -> dict[str, Any]:
     repeated = [x for x in now if x in before]
     return {"sentences": len(now), "repeated": len(repeated),
             "share": round(len(repeated) / len(now), 4) if now and before else None}
 
 
 REPEATED_SORT_MAX = 5000
+
+
+class ReportSentences:
+    """The prose sentences of report versions, kept by id (a version's text never changes), the least
+    recently used going first: a region's repeated-text ranking reads each text once, not on every page."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._kept: OrderedDict[tuple[str, int], tuple[list[str], frozenset[str]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def of(self, url: str, s: Session, ids: list[int]) -> dict[int, tuple[list[str], frozenset[str]]]:
+        """Per report id: its sentences in order and as a set (texts not kept yet are read in session ``s``)."""
+        out: dict[int, tuple[list[str], frozenset[str]]] = {}
+        with self._lock:
+            for rid in ids:
+                kept = self._kept.get((url, rid))
+                if kept is not None:
+                    self._kept.move_to_end((url, rid))
+                    out[rid] = kept
+        missing = sorted(set(ids) - out.keys())
+        for start in range(0, len(missing), 1000):
+            chunk = missing[start:start + 1000]
+            for rid, text in s.execute(select(Report.id, Report.text).where(Report.id.in_(chunk))):
+                found = sentences(text)
+                out[rid] = (found, frozenset(found))
+        with self._lock:
+            for rid in missing:
+                self._kept[(url, rid)] = out.setdefault(rid, ([], frozenset()))
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+        return out
+
+
+_REPORT_SENTENCES = ReportSentences(5_000)
 
 
 @kept_per_generation(_AGGREGATES)
@@ -1007,11 +1044,10 @@ def repeated_text(
         ranked = total <= REPEATED_SORT_MAX
         base = stmt.order_by(Unit.name, Report.id)
         rows = s.execute(base if ranked else base.limit(limit).offset(offset)).all()
-        ids = [r.id for r in rows] + [r.prev_id for r in rows]
-        texts = dict(s.execute(select(Report.id, Report.text).where(Report.id.in_(ids))).all()) if ids else {}
+        prose = _REPORT_SENTENCES.of(archive.url, s, [r.id for r in rows] + [r.prev_id for r in rows])
     items = [
         {"report_id": r.id, "previous_report_id": r.prev_id, "unit_id": r.unit_id, "unit": r.name,
-         "region_code": r.region_code or None, "year": year} | repeated_share(texts.get(r.id), texts.get(r.prev_id))
+         "region_code": r.region_code or None, "year": year} | _repeated(prose[r.id][0], prose[r.prev_id][1])
         for r in rows
     ]
     if ranked:
