@@ -176,6 +176,15 @@ def _as_date(value: dt.date | str | None) -> dt.date | None:
         return None
 
 
+# what a record is read with (built once: a report page reads a record per request)
+_RECORD_CELLS = select(Cell.cell_id, Cell.value, Cell.is_decimal).where(Cell.report_id == bindparam("report_id"))
+_RECORD_CELLS_PROVENANCE = _RECORD_CELLS.add_columns(Cell.provenance)
+_RECORD_CHECKS = (
+    select(CheckResult.rule, CheckResult.locator, CheckResult.cells, CheckResult.message)
+    .where(CheckResult.report_id == bindparam("report_id")).order_by(CheckResult.id)
+)
+
+
 class Archive:
     """The relational archive plus its blob store; one per process is plenty."""
 
@@ -582,13 +591,9 @@ class Archive:
         """:meth:`report_record` of a report already read in session ``s`` (a ``Report``, or a row with
         its ``id``, ``agency``, ``region``, ``year``, ``template``, ``published`` and, ``with_source``,
         ``portal_id``, ``source_url``, ``document_url``, ``blob_sha256``, ``fetched_at``)."""
-        report_id = report.id
-        columns = [Cell.cell_id, Cell.value, Cell.is_decimal] + ([Cell.provenance] if with_provenance else [])
-        cells = s.execute(select(*columns).where(Cell.report_id == report_id)).all()
-        checks = s.execute(
-            select(CheckResult.rule, CheckResult.locator, CheckResult.cells, CheckResult.message)
-            .where(CheckResult.report_id == report_id).order_by(CheckResult.id)
-        )
+        which = {"report_id": report.id}
+        cells = s.execute(_RECORD_CELLS_PROVENANCE if with_provenance else _RECORD_CELLS, which).all()
+        checks = s.execute(_RECORD_CHECKS, which)
         record: dict[str, Any] = {
             "format": RECORD_FORMAT,
             "agency": report.agency,

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import Numeric, Row, Select, and_, case, cast, func, null, or_, select, true
+from sqlalchemy import Numeric, Row, Select, and_, bindparam, case, cast, func, null, or_, select, true
 from sqlalchemy.orm import Session, aliased, defer
 
 from nianbao.errors import UserError
@@ -315,11 +315,7 @@ class GenerationMemo:
 
     @staticmethod
     def _read_generation(s: Session) -> tuple[int, int, int]:
-        row = s.execute(select(
-            select(func.max(Report.id)).scalar_subquery(),
-            select(func.max(Coverage.id)).scalar_subquery(),
-            select(func.max(Unit.id)).scalar_subquery(),
-        )).one()
+        row = s.execute(_GENERATION).one()
         return (int(row[0] or 0), int(row[1] or 0), int(row[2] or 0))
 
     def get(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
@@ -355,6 +351,11 @@ class GenerationMemo:
                 self._pending.pop(key).set()
 
 
+_GENERATION = select(
+    select(func.max(Report.id)).scalar_subquery(),
+    select(func.max(Coverage.id)).scalar_subquery(),
+    select(func.max(Unit.id)).scalar_subquery(),
+)
 _COUNTS = GenerationMemo(4096)
 _AGGREGATES = GenerationMemo(512)
 _Answer = TypeVar("_Answer")
@@ -444,14 +445,8 @@ def report_detail(archive: Archive, report_id: int, *, with_provenance: bool = T
 
     ``with_provenance=False`` leaves the record's per-cell provenance out (a page that shows the
     numbers does not need two hundred positions decoded)."""
-    this = select(Report.unit_id, Report.year).where(Report.id == report_id).subquery()
-    versions_stmt = (
-        _report_list_select().add_columns(*_DETAIL_COLUMNS)
-        .join(this, and_(Report.unit_id == this.c.unit_id, Report.year == this.c.year))
-        .order_by(Report.version)
-    )
     with archive.session() as s:
-        versions = s.execute(versions_stmt).all()  # every version of this report's unit and year, with it
+        versions = s.execute(_VERSIONS, {"report_id": report_id}).all()  # of this report's unit and year
         report = next((v for v in versions if v.id == report_id), None)
         if report is None:
             raise NotFound(f"no report with id {report_id}")
@@ -468,14 +463,20 @@ def report_detail(archive: Archive, report_id: int, *, with_provenance: bool = T
             parse_message=report.parse_message,
         )
         row["versions"] = [listed_row(v) for v in versions]
-        row["corrections"] = [correction_row(c) for c in s.execute(
-            select(*_CORRECTION_COLUMNS).where(Correction.report_id == report_id).order_by(Correction.id))]
+        row["corrections"] = [correction_row(c) for c in s.execute(_CORRECTIONS, {"report_id": report_id})]
         row["record"] = archive.record_of(s, report, with_provenance=with_provenance)
     return row
 
 
 _CORRECTION_COLUMNS = (Correction.id, Correction.report_id, Correction.cell_id, Correction.value, Correction.author,
                        Correction.reason, Correction.created_at)
+_CORRECTIONS = select(*_CORRECTION_COLUMNS).where(Correction.report_id == bindparam("report_id")).order_by(Correction.id)
+_THIS_REPORT = select(Report.unit_id, Report.year).where(Report.id == bindparam("report_id")).subquery()
+_VERSIONS = (
+    _report_list_select().add_columns(*_DETAIL_COLUMNS)
+    .join(_THIS_REPORT, and_(Report.unit_id == _THIS_REPORT.c.unit_id, Report.year == _THIS_REPORT.c.year))
+    .order_by(Report.version)
+)
 
 
 def correction_row(c: Correction | AnyRow) -> dict[str, Any]:
@@ -785,42 +786,51 @@ def cell_provenance(archive: Archive, report_id: int, cell_id: str) -> dict[str,
     """Where one number came from: value, provenance (page+bbox, xpath, ...), source and fetch, corrections."""
     check_cell_id(cell_id)
     with archive.session() as s:
-        found = s.execute(
-            select(Report, Unit, Blob).join(Unit, Unit.id == Report.unit_id)
-            .join(Blob, Blob.sha256 == Report.blob_sha256, isouter=True).where(Report.id == report_id)
-        ).first()
+        found = s.execute(_PROVENANCE, {"report_id": report_id, "cell_id": cell_id}).first()
         if found is None:
             raise NotFound(f"no report with id {report_id}")
-        report, unit, blob = found
-        cell = s.scalar(select(Cell).where(Cell.report_id == report_id, Cell.cell_id == cell_id))
-        if cell is None:
+        if found.cell_found is None:
             raise NotFound(f"report {report_id} has no cell {cell_id}")
-        corrections = s.scalars(
-            select(Correction).where(Correction.report_id == report_id, Correction.cell_id == cell_id)
-            .order_by(Correction.id)
-        ).all()
-        prov = cell.provenance or {}
-        return {
-            "report_id": report.id,
-            "unit": unit.name,
-            "year": report.year,
-            "version": report.version,
-            "cell_id": cell_id,
-            "value": _num(cell.value, cell.is_decimal),
-            "provenance": prov,
-            "kind": provenance_kind(prov),
-            "source": {
-                "portal": report.portal_id,
-                "url": report.source_url,
-                "document_url": report.document_url,
-                "fetched_at": _iso(report.fetched_at),
-                "sha256": report.blob_sha256,
-                "media_type": blob.media_type if blob else None,
-                "size": blob.size if blob else None,
-                "form": report.form,
-            },
-            "corrections": [correction_row(c) for c in corrections],
-        }
+        corrections = s.execute(_CELL_CORRECTIONS, {"report_id": report_id, "cell_id": cell_id}).all()
+    prov = found.provenance or {}
+    return {
+        "report_id": found.id,
+        "unit": found.name,
+        "year": found.year,
+        "version": found.version,
+        "cell_id": cell_id,
+        "value": _num(found.value, found.is_decimal),
+        "provenance": prov,
+        "kind": provenance_kind(prov),
+        "source": {
+            "portal": found.portal_id,
+            "url": found.source_url,
+            "document_url": found.document_url,
+            "fetched_at": _iso(found.fetched_at),
+            "sha256": found.blob_sha256,
+            "media_type": found.media_type,
+            "size": found.size,
+            "form": found.form,
+        },
+        "corrections": [correction_row(c) for c in corrections],
+    }
+
+
+# built once: the provenance view is the page auditors open most, one statement with the cell joined in
+_PROVENANCE = (
+    select(Report.id, Unit.name, Report.year, Report.version, Report.portal_id, Report.source_url,
+           Report.document_url, Report.fetched_at, Report.blob_sha256, Report.form, Blob.media_type, Blob.size,
+           Cell.report_id.label("cell_found"), Cell.value, Cell.is_decimal, Cell.provenance)
+    .join(Unit, Unit.id == Report.unit_id)
+    .outerjoin(Blob, Blob.sha256 == Report.blob_sha256)
+    .outerjoin(Cell, and_(Cell.report_id == Report.id, Cell.cell_id == bindparam("cell_id")))
+    .where(Report.id == bindparam("report_id"))
+)
+_CELL_CORRECTIONS = (
+    select(*_CORRECTION_COLUMNS)
+    .where(Correction.report_id == bindparam("report_id"), Correction.cell_id == bindparam("cell_id"))
+    .order_by(Correction.id)
+)
 
 
 def provenance_kind(prov: dict[str, Any] | None) -> str | None:
@@ -840,26 +850,33 @@ def provenance_kind(prov: dict[str, Any] | None) -> str | None:
 # ------------------------------------------------------------------ 5. two versions
 
 
+_EITHER = Report.id.in_([bindparam("a"), bindparam("b")])
+_DIFF_REPORTS = _report_list_select().add_columns(
+    Report.text, Report.blob_sha256, Report.document_url, Report.fetched_at).where(_EITHER)
+_DIFF_CELLS = (select(Cell.report_id, Cell.cell_id, Cell.value, Cell.is_decimal)
+               .where(Cell.report_id.in_([bindparam("a"), bindparam("b")])).order_by(Cell.report_id, Cell.cell_id))
+_DIFF_CHECKS = select(CheckResult.report_id, CheckResult.rule).where(
+    CheckResult.report_id.in_([bindparam("a"), bindparam("b")]))
+
+
 def version_diff(archive: Archive, a: int, b: int) -> dict[str, Any]:
     """Cell by cell and text differences between two report versions (usually of one unit and year)."""
     with archive.session() as s:
-        found = {r.id: (r, u) for r, u in s.execute(_report_unit_select().where(Report.id.in_([a, b])))}
+        found = {r.id: r for r in s.execute(_DIFF_REPORTS, {"a": a, "b": b})}
         for rid in (a, b):
             if rid not in found:
                 raise NotFound(f"no report with id {rid}")
-        cells = {rid: {} for rid in (a, b)}  # type: dict[int, dict[str, Any]]
-        for rid, cid, value, is_dec in s.execute(
-            select(Cell.report_id, Cell.cell_id, Cell.value, Cell.is_decimal).where(Cell.report_id.in_([a, b]))
-            .order_by(Cell.report_id, Cell.cell_id)
-        ):
+        cells: dict[int, dict[str, Any]] = {rid: {} for rid in (a, b)}
+        for rid, cid, value, is_dec in s.execute(_DIFF_CELLS, {"a": a, "b": b}):
             cells[rid][cid] = _num(value, is_dec)
-        checks = {rid: sorted({r for (r,) in s.execute(select(CheckResult.rule).where(CheckResult.report_id == rid))})
-                  for rid in (a, b)}
-        texts = {rid: found[rid][0].text or "" for rid in (a, b)}
-        meta = {rid: report_row(*found[rid]) | {"sha256": found[rid][0].blob_sha256,
-                                                  "document_url": found[rid][0].document_url,
-                                                  "fetched_at": _iso(found[rid][0].fetched_at)}
-                for rid in (a, b)}
+        rules: dict[int, set[str]] = {a: set(), b: set()}
+        for rid, rule in s.execute(_DIFF_CHECKS, {"a": a, "b": b}):
+            rules[rid].add(rule)
+    checks = {rid: sorted(rules[rid]) for rid in (a, b)}
+    texts = {rid: found[rid].text or "" for rid in (a, b)}
+    meta = {rid: listed_row(found[rid]) | {"sha256": found[rid].blob_sha256, "document_url": found[rid].document_url,
+                                           "fetched_at": _iso(found[rid].fetched_at)}
+            for rid in (a, b)}
     order = list(cells[a]) + [c for c in cells[b] if c not in cells[a]]
     changed = [
         {"cell_id": cid, "a": cells[a].get(cid), "b": cells[b].get(cid),
