@@ -32,7 +32,21 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import Numeric, Row, Select, and_, bindparam, case, cast, func, null, or_, select, true
+from sqlalchemy import (
+    Integer,
+    Numeric,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    null,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import Session, aliased, defer
 
 from nianbao.errors import UserError
@@ -594,33 +608,31 @@ def region_reports(
     stmt = _report_list_select().where(_in_region(code), Report.year == year, Report.is_canonical.is_(True))
     if level:
         stmt = stmt.where(Unit.level == level)
-    key_ids = list(KEY_CELLS.values())
-    page = stmt.order_by(Unit.region_code, Unit.name, Unit.id).limit(limit).offset(offset)
-    # the region's reports stay a subquery: a statement of one shape whatever the region's size, so the
-    # database plans it once, and no list of ids goes back and forth
-    region_ids = stmt.with_only_columns(Report.id).order_by(None)
+    key_cells = and_(Cell.report_id == Report.id, Cell.cell_id.in_(list(KEY_CELLS.values())))
+    # the page's reports with their key figures (one row each), then the region's count and sums in one pass
+    page = (
+        stmt.add_columns(*(func.max(case((Cell.cell_id == cid, Cell.value))).label(f"v_{name}")
+                           for name, cid in KEY_CELLS.items()),
+                         *(func.max(case((Cell.cell_id == cid, cast(Cell.is_decimal, Integer)))).label(f"d_{name}")
+                           for name, cid in KEY_CELLS.items()))
+        .outerjoin(Cell, key_cells).group_by(Report.id, Unit.id)
+        .order_by(Unit.region_code, Unit.name, Unit.id).limit(limit).offset(offset)
+    )
+    totals_stmt = stmt.with_only_columns(
+        func.count(func.distinct(Report.id)),
+        func.count(func.distinct(case((Report.checks_failed > 0, Report.id)))),
+        *(func.sum(case((Cell.cell_id == cid, Cell.value))) for cid in KEY_CELLS.values()),
+    ).outerjoin(Cell, key_cells).order_by(None)
     with archive.session() as s:
         rows = s.execute(page).all()
-        figures: dict[int, dict[str, Any]] = {r.id: {} for r in rows}
-        for rid, cid, value, is_dec in s.execute(
-            select(Cell.report_id, Cell.cell_id, Cell.value, Cell.is_decimal)
-            .where(Cell.report_id.in_(page.with_only_columns(Report.id)), Cell.cell_id.in_(key_ids))
-        ):
-            figures[rid][cid] = _num(value, is_dec)
-        total, failing = s.execute(stmt.with_only_columns(
-            func.count(), func.coalesce(func.sum(case((Report.checks_failed > 0, 1), else_=0)), 0)
-        ).order_by(None)).one()
-        sums: dict[str, Decimal] = {
-            cid: value for cid, value in s.execute(
-                select(Cell.cell_id, func.sum(Cell.value))
-                .where(Cell.report_id.in_(region_ids), Cell.cell_id.in_(key_ids))
-                .group_by(Cell.cell_id)
-            ) if value is not None
-        }
+        total, failing, *summed = s.execute(totals_stmt).one()
+    sums: dict[str, Decimal] = {cid: value for cid, value in zip(KEY_CELLS.values(), summed, strict=True)
+                                if value is not None}
     items = []
     for listed in rows:
         row = listed_row(listed)
-        row.update({name: figures[listed.id].get(cid) for name, cid in KEY_CELLS.items()})
+        row.update({name: _num(getattr(listed, f"v_{name}"), bool(getattr(listed, f"d_{name}")))
+                    for name in KEY_CELLS})
         items.append(row)
     region_info = region_by_code(code)
     totals = {name: _num(sums.get(cid)) for name, cid in KEY_CELLS.items()}
