@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from nianbao.errors import UserError
@@ -16,7 +18,8 @@ from nianbao.settings import get_settings
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
-@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="uvicorn worker processes.")
+@click.option("--workers", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default="the machine's cores",
+              help="Server processes; each works on one request at a time (NIANBAO_WEB_THREADS).")
 def command(host: str, port: int, workers: int) -> None:
     import uvicorn
 
