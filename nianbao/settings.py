@@ -12,8 +12,8 @@
 ``NIANBAO_CONTACT_URL``        where site operators can reach the archive's operator
 ``NIANBAO_CORRECTION_TOKEN``   token that allows recording cell corrections (web/API)
 ``NIANBAO_WEB_THREADS``        requests one web server process works on at once (default
-                               1; run a process per core); the rest wait their turn, first
-                               come first served
+                               2: one computes while the other waits for the database; run
+                               a process per core); the rest wait their turn in arrival order
 =============================  ==========================================================
 """
 
@@ -45,7 +45,7 @@ class Settings:
     contact_url: str = DEFAULT_CONTACT_URL
     user_agent: str = ""
     correction_token: str | None = None
-    web_threads: int = 1
+    web_threads: int = 2
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -67,7 +67,7 @@ class Settings:
             contact_url=contact,
             user_agent=ua,
             correction_token=env.get("NIANBAO_CORRECTION_TOKEN") or None,
-            web_threads=_positive_int(env, "NIANBAO_WEB_THREADS", 1),
+            web_threads=_positive_int(env, "NIANBAO_WEB_THREADS", 2),
         )
 
 

@@ -65,9 +65,10 @@ def create_app(settings: Settings | None = None, *, archive: Archive | None = No
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # A page is Python work under the process's one GIL.  Forty threads (anyio's default) sharing it
-        # finish every request late and in random order; one thread per process, with as many processes
-        # as cores, serves requests in turn.  The event loop's thread (reading requests, writing answers)
-        # then waits for the page's thread at each GIL switch: 1 ms rather than Python's 5 ms.
+        # finish every request late and in random order; two per process (one computing while the other
+        # waits for the database), with as many processes as cores, serve requests nearly in turn.  The
+        # event loop's thread (reading requests, writing answers) waits for them at each GIL switch:
+        # 1 ms rather than Python's 5 ms.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.web_threads
         sys.setswitchinterval(GIL_SWITCH_INTERVAL)
         yield
