@@ -940,7 +940,8 @@ def ranking(
     num_sum = func.sum(case((Cell.cell_id.in_(list(numerators)), Cell.value)))
     den_sum = func.sum(case((Cell.cell_id == denominator, Cell.value))) if denominator else cast(null(), Numeric(20, 4))
     stmt = (
-        _report_list_select().add_columns(num_sum.label("num"), den_sum.label("den"))
+        select(Report.id, Unit.name, num_sum.label("num"), den_sum.label("den"))
+        .join(Unit, Unit.id == Report.unit_id)
         .outerjoin(Cell, and_(Cell.report_id == Report.id, Cell.cell_id.in_(wanted)))
         .where(Report.year == year, Report.is_canonical.is_(True), _in_region(code))
         .group_by(Report.id, Unit.id)
@@ -948,7 +949,7 @@ def ranking(
     if level:
         stmt = stmt.where(Unit.level == level)
     with archive.session() as s:
-        chosen = s.execute(stmt).all()
+        chosen = s.execute(stmt).all()  # a year-wide ranking has a row per report of the year: only what ranks
 
     def score(row: AnyRow) -> Decimal | None:
         if not denominator:
@@ -960,10 +961,13 @@ def ranking(
     sign = 1 if ascending else -1  # ties by unit name, then id
     present.sort(key=lambda x: (sign * x[0], x[1].name, x[1].id))  # type: ignore[operator]
     absent = sorted((x for x in scored if x[0] is None), key=lambda x: (x[1].name, x[1].id))
-    ranked = present + absent
+    on_page = (present + absent)[offset:offset + limit]
+    with archive.session() as s:
+        listed = {r.id: r for r in s.execute(
+            _report_list_select().where(Report.id.in_([row.id for _, row in on_page])))} if on_page else {}
     items = []
-    for rank, (sc, row) in enumerate(ranked[offset:offset + limit], start=offset + 1):
-        items.append(listed_row(row) | {
+    for rank, (sc, row) in enumerate(on_page, start=offset + 1):
+        items.append(listed_row(listed[row.id]) | {
             "rank": rank,
             "value": None if sc is None else (round(float(sc), 4) if denominator else _num(sc)),
             "numerator": _num(row.num), "denominator": _num(row.den),
