@@ -232,6 +232,17 @@ def _in_region(code: str | None) -> Any:
                 Unit.region_code.startswith(prefix, autoescape=True))
 
 
+_IN_BOUND_REGION = and_(Unit.region_code >= bindparam("region_lo"), Unit.region_code < bindparam("region_hi"),
+                       Unit.region_code.like(bindparam("region_like"), escape="/"))
+
+
+def _region_bounds(code: str) -> dict[str, str]:
+    """The parameters of :data:`_IN_BOUND_REGION` (the same test as :func:`_in_region`) for ``code``."""
+    prefix = region_prefix(code)
+    escaped = prefix.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return {"region_lo": prefix, "region_hi": prefix[:-1] + chr(ord(prefix[-1]) + 1), "region_like": escaped + "%"}
+
+
 # ------------------------------------------------------------------ rows
 
 
@@ -590,6 +601,33 @@ def _cross_year(years: list[int], values: dict[int, dict[str, Any]]) -> list[dic
 # ------------------------------------------------------------------ 2. a region in a year
 
 
+@functools.lru_cache(maxsize=2)
+def _region_report_statements(by_level: bool) -> tuple[Select[*tuple[Any, ...]], Select[*tuple[Any, ...]]]:
+    """:func:`region_reports`' two statements, built once (region, year, level and page as parameters):
+    the page's reports with their key figures (one row each), and the region's count, failing count and
+    sums in one pass."""
+    stmt = _report_list_select().where(_IN_BOUND_REGION, Report.year == bindparam("year"),
+                                       Report.is_canonical.is_(True))
+    if by_level:
+        stmt = stmt.where(Unit.level == bindparam("level"))
+    key_cells = and_(Cell.report_id == Report.id, Cell.cell_id.in_(list(KEY_CELLS.values())))
+    page = (
+        stmt.add_columns(*(func.max(case((Cell.cell_id == cid, Cell.value))).label(f"v_{name}")
+                           for name, cid in KEY_CELLS.items()),
+                         *(func.max(case((Cell.cell_id == cid, cast(Cell.is_decimal, Integer)))).label(f"d_{name}")
+                           for name, cid in KEY_CELLS.items()))
+        .outerjoin(Cell, key_cells).group_by(Report.id, Unit.id)
+        .order_by(Unit.region_code, Unit.name, Unit.id)
+        .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer))
+    )
+    totals = stmt.with_only_columns(
+        func.count(func.distinct(Report.id)),
+        func.count(func.distinct(case((Report.checks_failed > 0, Report.id)))),
+        *(func.sum(case((Cell.cell_id == cid, Cell.value))) for cid in KEY_CELLS.values()),
+    ).outerjoin(Cell, key_cells).order_by(None)
+    return page, totals
+
+
 @kept_per_generation(_AGGREGATES, ignore=("coverage_summary",))
 def region_reports(
     archive: Archive, *, region: str, year: int, level: str | None = None,
@@ -605,27 +643,11 @@ def region_reports(
     code = region_code_of(region)
     if code is None:
         raise QueryError("a region and a year are required")
-    stmt = _report_list_select().where(_in_region(code), Report.year == year, Report.is_canonical.is_(True))
-    if level:
-        stmt = stmt.where(Unit.level == level)
-    key_cells = and_(Cell.report_id == Report.id, Cell.cell_id.in_(list(KEY_CELLS.values())))
-    # the page's reports with their key figures (one row each), then the region's count and sums in one pass
-    page = (
-        stmt.add_columns(*(func.max(case((Cell.cell_id == cid, Cell.value))).label(f"v_{name}")
-                           for name, cid in KEY_CELLS.items()),
-                         *(func.max(case((Cell.cell_id == cid, cast(Cell.is_decimal, Integer)))).label(f"d_{name}")
-                           for name, cid in KEY_CELLS.items()))
-        .outerjoin(Cell, key_cells).group_by(Report.id, Unit.id)
-        .order_by(Unit.region_code, Unit.name, Unit.id).limit(limit).offset(offset)
-    )
-    totals_stmt = stmt.with_only_columns(
-        func.count(func.distinct(Report.id)),
-        func.count(func.distinct(case((Report.checks_failed > 0, Report.id)))),
-        *(func.sum(case((Cell.cell_id == cid, Cell.value))) for cid in KEY_CELLS.values()),
-    ).outerjoin(Cell, key_cells).order_by(None)
+    page, totals_stmt = _region_report_statements(bool(level))
+    which = _region_bounds(code) | {"year": year, "level": level, "limit": limit, "offset": offset}
     with archive.session() as s:
-        rows = s.execute(page).all()
-        total, failing, *summed = s.execute(totals_stmt).one()
+        rows = s.execute(page, which).all()
+        total, failing, *summed = s.execute(totals_stmt, which).one()
     sums: dict[str, Decimal] = {cid: value for cid, value in zip(KEY_CELLS.values(), summed, strict=True)
                                 if value is not None}
     items = []
@@ -646,6 +668,34 @@ def region_reports(
     }
 
 
+@functools.lru_cache(maxsize=2)
+def _coverage_statements(in_region: bool) -> tuple[Select[*tuple[Any, ...]], ...]:
+    """:func:`coverage`'s statements, built once (region bounds and year as parameters): the units, per
+    unit the row of the newest harvest run that looked at it for the year, and their canonical reports.
+    The region's units stay a subquery: one statement shape for any region, no list of ids."""
+    where = _IN_BOUND_REGION if in_region else true()
+    region_units = select(Unit.id).where(where)
+    units = (select(Unit.id, Unit.name, Unit.region_code, Unit.level, Unit.kind)
+             .where(where).order_by(Unit.region_code, Unit.name, Unit.id))
+    newest = (
+        select(Coverage.unit_id, func.max(Coverage.run_id).label("run_id"))
+        .where(Coverage.year == bindparam("year"), Coverage.unit_id.in_(region_units))
+        .group_by(Coverage.unit_id)
+        .subquery()
+    )
+    recorded = (
+        select(Coverage.unit_id, Coverage.run_id, Coverage.state, Coverage.detail, Coverage.report_id)
+        .join(newest, and_(newest.c.unit_id == Coverage.unit_id, newest.c.run_id == Coverage.run_id))
+        .where(Coverage.year == bindparam("year")).order_by(Coverage.id)
+    )
+    reports = (
+        select(Report.id, Report.unit_id, Report.published, Report.parse_error, Report.parse_message,
+               Report.checks_failed)
+        .where(Report.year == bindparam("year"), Report.is_canonical.is_(True), Report.unit_id.in_(region_units))
+    )
+    return units, recorded, reports
+
+
 @kept_per_generation(_AGGREGATES)
 def coverage(
     archive: Archive, *, region: str | None, year: int, states: tuple[str, ...] | None = None,
@@ -661,41 +711,21 @@ def coverage(
     limit, offset = check_page(limit, offset)
     year = require_year(year)
     code = region_code_of(region)
+    units_stmt, recorded_stmt, reports_stmt = _coverage_statements(code is not None)
+    which = (_region_bounds(code) if code is not None else {}) | {"year": year}
     with archive.session() as s:
-        units = s.execute(
-            select(Unit.id, Unit.name, Unit.region_code, Unit.level, Unit.kind)
-            .where(_in_region(code)).order_by(Unit.region_code, Unit.name, Unit.id)
-        ).all()
-        region_units = select(Unit.id).where(_in_region(code))  # a subquery: one statement shape for any region
+        units = s.execute(units_stmt, which).all()
         recorded: dict[int, AnyRow] = {}
         run_info = None
         if units:
-            # per unit, the row of the newest harvest run that looked at it for this year
-            newest = (
-                select(Coverage.unit_id, func.max(Coverage.run_id).label("run_id"))
-                .where(Coverage.year == year, Coverage.unit_id.in_(region_units))
-                .group_by(Coverage.unit_id)
-                .subquery()
-            )
-            for cov in s.execute(
-                select(Coverage.unit_id, Coverage.run_id, Coverage.state, Coverage.detail, Coverage.report_id)
-                .join(newest, and_(newest.c.unit_id == Coverage.unit_id, newest.c.run_id == Coverage.run_id))
-                .where(Coverage.year == year).order_by(Coverage.id)
-            ):
+            for cov in s.execute(recorded_stmt, which):
                 recorded[cov.unit_id] = cov
         if recorded:
             run_ids = sorted({c.run_id for c in recorded.values()})
             run = s.execute(select(CrawlRun.flow, CrawlRun.started_at).where(CrawlRun.id == run_ids[-1])).first()
             run_info = {"id": run_ids[-1], "runs": run_ids, "flow": run.flow if run else None,
                         "started_at": _iso(run.started_at) if run else None}
-        reports = {
-            r.unit_id: r
-            for r in s.execute(
-                select(Report.id, Report.unit_id, Report.published, Report.parse_error, Report.parse_message,
-                       Report.checks_failed)
-                .where(Report.year == year, Report.is_canonical.is_(True), Report.unit_id.in_(region_units))
-            )
-        } if units else {}
+        reports = {r.unit_id: r for r in s.execute(reports_stmt, which)} if units else {}
     rows: list[dict[str, Any]] = []
     for unit in units:
         report = reports.get(unit.id)
