@@ -410,9 +410,8 @@ def kept_per_generation(
 def _count(s: Session, stmt: Select[*tuple[Any, ...]], question: tuple[Any, ...]) -> int:
     """Rows matching ``stmt`` (a list's ``total``), ``question`` naming the filter (the asking function and its
     arguments): counting a broad filter scans the archive, so totals are kept until the archive changes."""
-    counting = select(func.count()).select_from(stmt.order_by(None).subquery())
     key = (str(s.get_bind().engine.url), GenerationMemo.generation(s), question)
-    return int(_COUNTS.get(key, lambda: s.scalar(counting) or 0))
+    return int(_COUNTS.get(key, lambda: s.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0))
 
 
 # ------------------------------------------------------------------ search and one report

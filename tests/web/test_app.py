@@ -271,3 +271,24 @@ def test_serve_refuses_an_uninitialised_archive_in_one_line(tmp_path) -> None:  
     assert result.stderr.startswith("nianbao: error: ") and "nianbao db upgrade" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Example:" in CliRunner().invoke(cli, ["serve", "--help"]).stdout
+
+
+def test_a_page_reads_the_archive_through_one_connection(client: TestClient, demo: DemoArchive) -> None:
+    from sqlalchemy import event
+
+    from storage import db
+
+    engine = db.get_read_engine(demo.archive.url)
+    checkouts: list[int] = []
+
+    def checked_out(*_: object) -> None:
+        checkouts.append(1)
+
+    event.listen(engine, "checkout", checked_out)
+    try:
+        # a region's coverage and reports: several questions, one GET
+        page = client.get("/coverage", params={"region": "640500", "year": 2023})
+    finally:
+        event.remove(engine, "checkout", checked_out)
+    assert page.status_code == 200 and "coverage-table" in page.text
+    assert len(checkouts) == 1
