@@ -769,7 +769,8 @@ def violations(
     rule, year, level = check_rule(rule), check_year(year), check_level(level)
     code = region_code_of(region)
     stmt = (
-        select(CheckResult, Report, Unit)
+        select(Report.id, Report.unit_id, Unit.name, Unit.region_code, Unit.level, Report.year, Report.version,
+               CheckResult.rule, CheckResult.locator, CheckResult.message)
         .join(Report, Report.id == CheckResult.report_id)
         .join(Unit, Unit.id == Report.unit_id)
         .where(Report.is_canonical.is_(True), _in_region(code))
@@ -786,10 +787,10 @@ def violations(
             stmt.order_by(Report.year.desc(), Unit.name, Report.id, CheckResult.id).limit(limit).offset(offset)
         ).all()
         items = [
-            {"report_id": r.id, "unit_id": u.id, "unit": u.name, "region_code": u.region_code or None,
-             "level": u.level, "year": r.year, "version": r.version, "rule": c.rule,
-             "locator": c.locator or {}, "where": _locator_text(c.locator), "message": c.message}
-            for c, r, u in rows
+            {"report_id": r.id, "unit_id": r.unit_id, "unit": r.name, "region_code": r.region_code or None,
+             "level": r.level, "year": r.year, "version": r.version, "rule": r.rule,
+             "locator": r.locator or {}, "where": _locator_text(r.locator), "message": r.message}
+            for r in rows
         ]
     return Page(items, total, limit, offset)
 
