@@ -33,6 +33,8 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
     Integer,
     Numeric,
     Row,
@@ -222,25 +224,27 @@ def region_prefix(code: str) -> str:
     return code
 
 
-def _in_region(code: str | None) -> Any:
-    """Units of an area and its subordinate areas: a range on the code (index-friendly) plus the prefix."""
-    if code is None:
-        return true()
-    prefix = region_prefix(code)
-    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return and_(Unit.region_code >= prefix, Unit.region_code < upper,
-                Unit.region_code.startswith(prefix, autoescape=True))
+def _region_test(region_lo: Any, region_hi: Any, region_like: Any) -> ColumnElement[bool]:
+    """Units of an area and its subordinate areas: a range on the code (index-friendly) plus the prefix
+    (values from :func:`_region_bounds`, or bind parameters of those names)."""
+    return and_(Unit.region_code >= region_lo, Unit.region_code < region_hi,
+                Unit.region_code.like(region_like, escape="/"))
 
 
-_IN_BOUND_REGION = and_(Unit.region_code >= bindparam("region_lo"), Unit.region_code < bindparam("region_hi"),
-                       Unit.region_code.like(bindparam("region_like"), escape="/"))
+# for statements built once: the region's bounds are given when they run
+_IN_BOUND_REGION = _region_test(bindparam("region_lo"), bindparam("region_hi"), bindparam("region_like"))
 
 
 def _region_bounds(code: str) -> dict[str, str]:
-    """The parameters of :data:`_IN_BOUND_REGION` (the same test as :func:`_in_region`) for ``code``."""
+    """The values of :func:`_region_test` for ``code``."""
     prefix = region_prefix(code)
     escaped = prefix.replace("/", "//").replace("%", "/%").replace("_", "/_")
     return {"region_lo": prefix, "region_hi": prefix[:-1] + chr(ord(prefix[-1]) + 1), "region_like": escaped + "%"}
+
+
+def _in_region(code: str | None) -> Any:
+    """:func:`_region_test` for ``code``; every unit when ``code`` is None."""
+    return true() if code is None else _region_test(**_region_bounds(code))
 
 
 # ------------------------------------------------------------------ rows
@@ -892,13 +896,12 @@ def provenance_kind(prov: dict[str, Any] | None) -> str | None:
 # ------------------------------------------------------------------ 5. two versions
 
 
-_EITHER = Report.id.in_([bindparam("a"), bindparam("b")])
+_A_AND_B: list[BindParameter[Any]] = [bindparam("a"), bindparam("b")]  # the two report versions compared
 _DIFF_REPORTS = _report_list_select().add_columns(
-    Report.text, Report.blob_sha256, Report.document_url, Report.fetched_at).where(_EITHER)
+    Report.text, Report.blob_sha256, Report.document_url, Report.fetched_at).where(Report.id.in_(_A_AND_B))
 _DIFF_CELLS = (select(Cell.report_id, Cell.cell_id, Cell.value, Cell.is_decimal)
-               .where(Cell.report_id.in_([bindparam("a"), bindparam("b")])).order_by(Cell.report_id, Cell.cell_id))
-_DIFF_CHECKS = select(CheckResult.report_id, CheckResult.rule).where(
-    CheckResult.report_id.in_([bindparam("a"), bindparam("b")]))
+               .where(Cell.report_id.in_(_A_AND_B)).order_by(Cell.report_id, Cell.cell_id))
+_DIFF_CHECKS = select(CheckResult.report_id, CheckResult.rule).where(CheckResult.report_id.in_(_A_AND_B))
 
 
 def version_diff(archive: Archive, a: int, b: int) -> dict[str, Any]:

@@ -122,10 +122,10 @@ def report_tables(detail: dict[str, Any]) -> list[dict[str, Any]]:
             key = piece.key
             marks = "num"
             failed = failing.get(key)
-            fixed = corrections.get(key)
+            corrected = corrections.get(key)
             if failed:
                 marks += " failed"
-            if fixed:
+            if corrected:
                 marks += " corrected"
             present = key in found
             if not present:
@@ -135,7 +135,7 @@ def report_tables(detail: dict[str, Any]) -> list[dict[str, Any]]:
                 html.append(f' title="{escape("; ".join(failed))}"')
             html.append(f'>{link}{_urlencoded(key)}" data-cell="{key}">'
                         f'{escape(format_value(found[key])) if present else "?"}</a>')
-            for k in fixed or ():
+            for k in corrected or ():
                 html.append(f'<span class="correction" title="{escape(k["author"])}: {escape(k["reason"])}">'
                             f'→{escape(format_number(k["value"]))}</span>')
             html.append("</td>")
