@@ -606,19 +606,25 @@ def _cross_year(years: list[int], values: dict[int, dict[str, Any]]) -> list[dic
 
 @functools.lru_cache(maxsize=2)
 def _region_report_statements(by_level: bool) -> tuple[Select[*tuple[Any, ...]], Select[*tuple[Any, ...]]]:
-    """:func:`region_reports`' two statements, built once (region, year, level and page as parameters):
-    the page's reports with their key figures (one row each), and the region's count, failing count and
-    sums in one pass."""
+    """:func:`region_reports`' statements, built once (region, year, level and page as parameters).
+
+    The page's reports with their key figures (one row each) carry the region's count, failing count and
+    sums as window aggregates over every report of the region (``t_`` columns): one pass over the region
+    answers both.  The second statement gives the totals alone, for a page past the last report.
+    """
     stmt = _report_list_select().where(_IN_BOUND_REGION, Report.year == bindparam("year"),
                                        Report.is_canonical.is_(True))
     if by_level:
         stmt = stmt.where(Unit.level == bindparam("level"))
     key_cells = and_(Cell.report_id == Report.id, Cell.cell_id.in_(list(KEY_CELLS.values())))
+    figures = {name: func.max(case((Cell.cell_id == cid, Cell.value))) for name, cid in KEY_CELLS.items()}
     page = (
-        stmt.add_columns(*(func.max(case((Cell.cell_id == cid, Cell.value))).label(f"v_{name}")
-                           for name, cid in KEY_CELLS.items()),
+        stmt.add_columns(*(figure.label(f"v_{name}") for name, figure in figures.items()),
                          *(func.max(case((Cell.cell_id == cid, cast(Cell.is_decimal, Integer)))).label(f"d_{name}")
-                           for name, cid in KEY_CELLS.items()))
+                           for name, cid in KEY_CELLS.items()),
+                         func.count().over().label("t_reports"),
+                         func.sum(case((Report.checks_failed > 0, 1), else_=0)).over().label("t_failing"),
+                         *(func.sum(figure).over().label(f"t_{name}") for name, figure in figures.items()))
         .outerjoin(Cell, key_cells).group_by(Report.id, Unit.id)
         .order_by(Unit.region_code, Unit.name, Unit.id)
         .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer))
@@ -650,7 +656,11 @@ def region_reports(
     which = _region_bounds(code) | {"year": year, "level": level, "limit": limit, "offset": offset}
     with archive.session() as s:
         rows = s.execute(page, which).all()
-        total, failing, *summed = s.execute(totals_stmt, which).one()
+        if rows:
+            first = rows[0]
+            total, failing, summed = first.t_reports, first.t_failing, [getattr(first, f"t_{n}") for n in KEY_CELLS]
+        else:  # a page past the last report (or none): the totals alone
+            total, failing, *summed = s.execute(totals_stmt, which).one()
     sums: dict[str, Decimal] = {cid: value for cid, value in zip(KEY_CELLS.values(), summed, strict=True)
                                 if value is not None}
     items = []

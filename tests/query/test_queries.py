@@ -161,6 +161,17 @@ def test_region_reports_with_subordinate_units_totals_and_missing_or_late(demo: 
     assert county["totals"]["reports"] < province["totals"]["reports"]
 
 
+def test_region_totals_are_the_whole_regions_whatever_the_page(demo: DemoArchive) -> None:
+    whole = q.region_reports(demo.archive, region="640000", year=2023, limit=q.MAX_LIMIT)
+    count = whole["totals"]["reports"]
+    assert count == len(whole["reports"]["items"]) > 2
+    for offset in (0, 1, count - 1, count, count + 5):  # pages inside the region, and past its last report
+        paged = q.region_reports(demo.archive, region="640000", year=2023, limit=1, offset=offset)
+        assert paged["totals"] == whole["totals"]
+        assert paged["reports"]["total"] == count
+        assert paged["reports"]["items"] == whole["reports"]["items"][offset:offset + 1]
+
+
 def test_coverage_judged_from_the_archive_uses_deadlines_by_kind(demo: DemoArchive) -> None:
     data = q.coverage(demo.archive, region="中卫市", year=2023)
     units = {u["unit"]: u for u in data["units"]["items"]}
