@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from nianbao.errors import UserError
@@ -39,6 +39,8 @@ from storage.regions import region_by_code, resolve_region
 from storage.warc import WarcLocation
 
 CHECK_LOCATORS = ("column", "row", "group", "cell")
+
+_T = TypeVar("_T")
 
 # inside one_read(): the one session of each archive (by URL) that every Archive.session() shares
 _one_read: ContextVar[dict[str, Session] | None] = ContextVar("archive_one_read", default=None)
@@ -65,6 +67,26 @@ def one_read() -> Iterator[None]:
         _one_read.reset(token)
         for session in sessions.values():
             session.close()
+
+
+def run_read(question: Callable[[], _T]) -> _T:
+    """``question()`` inside :func:`one_read`, asked once more on a fresh connection when the pooled one
+    it got had been dropped (the database server restarted, an idle connection was cut).
+
+    The read pool does not ping a connection at each checkout (a round trip per request); a dead one
+    shows up as an error on first use instead, marks the pool's older connections invalid, and the
+    second try reads on a new connection.  Inside a read already begun, ``question()`` is part of it.
+    """
+    if _one_read.get() is not None:
+        return question()
+    try:
+        with one_read():
+            return question()
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+    with one_read():
+        return question()
 
 
 @dataclass

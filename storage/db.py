@@ -70,11 +70,14 @@ def get_read_engine(url: str) -> Engine:
     """The engine for reading only (web pages, API calls): on PostgreSQL its own pool of connections that
     are read-only from their start (``default_transaction_read_only``, set at connect: no extra round
     trip) and run each statement on its own (autocommit: no BEGIN and ROLLBACK round trips; under READ
-    COMMITTED every statement took its own snapshot anyway).  On SQLite, the archive's engine."""
+    COMMITTED every statement took its own snapshot anyway), not pinged at checkout (see
+    :func:`storage.archive.run_read`).  On SQLite, the archive's engine."""
     url = normalize_database_url(url)
     if make_url(url).get_backend_name() == "sqlite":
         return get_engine(url)
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, isolation_level="AUTOCOMMIT",
+    # no ping at checkout (a round trip per request): storage.archive.run_read asks again on a new
+    # connection when a pooled one turns out dead
+    return create_engine(url, pool_size=10, max_overflow=20, isolation_level="AUTOCOMMIT",
                          connect_args={"options": "-c default_transaction_read_only=on"}, **JSON_CODEC)
 
 

@@ -12,13 +12,14 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
 from storage import queries as q
-from storage.archive import Archive, one_read
+from storage.archive import Archive, run_read
 from storage.corrections import corrections_of, record_correction
 
 
 class ReadRoute(APIRoute):
     """A route whose plain (threadpool) GET endpoint runs inside one read of the archive: one read-only
-    session for all its questions (:func:`storage.archive.one_read`) and the archive's state read once
+    session for all its questions (:func:`storage.archive.one_read`), asked again on a new connection if
+    the pooled one was dropped (:func:`storage.archive.run_read`), and the archive's state read once
     (:func:`storage.queries.one_generation`)."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
@@ -30,8 +31,11 @@ class ReadRoute(APIRoute):
 def _in_one_read(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(endpoint)  # FastAPI reads the parameters through __wrapped__
     def reading(*args: Any, **kwargs: Any) -> Any:
-        with one_read(), q.one_generation():
-            return endpoint(*args, **kwargs)
+        def answer() -> Any:
+            with q.one_generation():
+                return endpoint(*args, **kwargs)
+
+        return run_read(answer)
 
     return reading
 

@@ -4,12 +4,12 @@ pooled connection (storage.archive.one_read)."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, func, select, update
+from sqlalchemy import event, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from storage import db
 from storage import queries as q
-from storage.archive import Archive, one_read
+from storage.archive import Archive, one_read, run_read
 from storage.models import Unit
 
 
@@ -58,3 +58,35 @@ def test_a_write_inside_one_read_fails_on_postgresql(archive: Archive) -> None:
         s.execute(update(Unit).where(Unit.id == unit).values(name="改名"))
     with archive.session() as s:
         assert s.scalar(select(Unit.name).where(Unit.id == unit)) == "中卫市审批服务管理局"
+
+
+def _drop_other_connections(archive: Archive) -> int:
+    """What a database restart does to the pools: the server ends every other session of the database."""
+    with archive.engine.connect() as admin:
+        return len(admin.execute(text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()")).all())
+
+
+def test_a_read_is_asked_again_when_its_pooled_connection_was_dropped(archive: Archive) -> None:
+    if archive.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server to drop a connection")
+    unit = archive.ensure_unit("中卫市审批服务管理局")
+    asked: list[int] = []
+
+    def name() -> str | None:
+        asked.append(1)
+        with archive.session() as s:
+            return s.scalar(select(Unit.name).where(Unit.id == unit))
+
+    assert run_read(name) == "中卫市审批服务管理局"  # the read pool now holds a connection
+    assert _drop_other_connections(archive) >= 1
+    with pytest.raises(DBAPIError) as dropped, one_read():
+        name()  # a plain read meets the dead connection (the pool does not ping it first)
+    assert dropped.value.connection_invalidated
+
+    assert run_read(name) == "中卫市审批服务管理局"  # a fresh connection after the failed one is gone
+    assert _drop_other_connections(archive) >= 1
+    asked.clear()
+    assert run_read(name) == "中卫市审批服务管理局"
+    assert len(asked) == 2  # the first try hit the dropped connection, the second answered
