@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
+from prefect.exceptions import TerminationSignal
 from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 
@@ -106,7 +107,10 @@ def run_harvest(
                             concurrency=concurrency, crawl_retries=crawl_retries, crawl_timeout=crawl_timeout,
                             fast=fast)
     except BaseException as exc:  # the run record says how it ended; the next run redoes the rest
-        archive.finish_run(run_id, "failed", {"error": f"{type(exc).__name__}: {exc}"[:500]})
+        # stopped (Ctrl-C; SIGTERM, which Prefect turns into TerminationSignal inside a flow run) is
+        # "interrupted", as a run found dead is
+        outcome = "interrupted" if isinstance(exc, KeyboardInterrupt | TerminationSignal) else "failed"
+        archive.finish_run(run_id, outcome, {"error": f"{type(exc).__name__}: {exc}"[:500]})
         raise
 
 

@@ -9,7 +9,9 @@ list it in ``COMMANDS``.
 from __future__ import annotations
 
 import importlib
+import signal
 import sys
+import threading
 
 import click
 
@@ -84,8 +86,22 @@ def cli() -> None:
     pass
 
 
+def _stop_on_sigterm() -> None:
+    """SIGTERM (``kill``, systemd, a container stopping) ends a command the way Ctrl-C does: the
+    exception unwinds it, so a harvest records how its run ended and ``atexit`` stops the Prefect
+    server it started (Python's default SIGTERM ends the process on the spot and leaves that server
+    running, holding the terminal's output open)."""
+
+    def interrupted(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, interrupted)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user mistakes are one line on stderr and exit status 2, never a traceback."""
+    _stop_on_sigterm()
     try:
         result = cli.main(args=argv, prog_name="nianbao", standalone_mode=False)
     except click.UsageError as exc:

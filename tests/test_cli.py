@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from nianbao.cli import COMMANDS
 from nianbao.settings import Settings
-
-NIANBAO = [sys.executable, "-m", "nianbao.cli"]
+from tests.subprocesses import run_nianbao
 
 
 def run(args: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(NIANBAO + args, capture_output=True, text=True, env={**os.environ, **(env or {})},
-                          cwd=cwd, timeout=120)
+    return run_nianbao(args, env={**os.environ, **(env or {})}, cwd=cwd, timeout=120)
 
 
 def test_help_lists_every_command() -> None:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 from pathlib import Path
 
 from parsers.model import Block, Paragraph, ParseError, SourceCell, SourceDocument, SourceRow, Table
+from parsers.tools import run_tool
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 SOFFICE_TIMEOUT = 120  # seconds
@@ -82,21 +82,10 @@ def to_docx(data: bytes, soffice: str) -> bytes:
 
 
 def _run(cmd: list[str], env: dict[str, str], name: str) -> subprocess.CompletedProcess[bytes]:
-    proc = subprocess.Popen(
-        cmd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        env=env,
-        start_new_session=True,
-    )
     try:
-        out, err = proc.communicate(timeout=SOFFICE_TIMEOUT)
+        return run_tool(cmd, env, SOFFICE_TIMEOUT)
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
         raise ParseError("timeout", f"{name} did not finish within {SOFFICE_TIMEOUT}s") from None
-    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
 def _antiword(data: bytes, antiword: str, problems: list[str]) -> SourceDocument:

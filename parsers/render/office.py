@@ -12,6 +12,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from parsers.tools import run_tool
+
 SOFFICE_TIMEOUT = 180  # seconds for one conversion (first start of a fresh profile is slow)
 
 
@@ -46,7 +48,7 @@ def convert(data: bytes, source_ext: str, target: str) -> bytes:
         ]
         env = {**os.environ, "HOME": tmp}
         try:
-            proc = subprocess.run(cmd, capture_output=True, timeout=SOFFICE_TIMEOUT, env=env, check=False)
+            proc = run_tool(cmd, env, SOFFICE_TIMEOUT)
         except subprocess.TimeoutExpired as exc:
             raise RenderError(
                 f"soffice did not finish converting to {target} within {SOFFICE_TIMEOUT}s"

@@ -4,13 +4,12 @@ Prefect's ephemeral mode, the demo portal on 127.0.0.1."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.flows.test_harvest import EXPECTED_COVERAGE
+from tests.subprocesses import run_nianbao
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -20,8 +19,7 @@ def test_demo_runs_the_pipeline_with_no_configuration(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NIANBAO_", "PREFECT_"))}
     env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
     env["PYTHONPATH"] = str(REPO)
-    nianbao = [sys.executable, "-c", "from nianbao.cli import main; main()"]
-    proc = subprocess.run([*nianbao, "demo"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
+    proc = run_nianbao(["demo"], cwd=tmp_path, env=env, timeout=480)
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = proc.stdout
     states = {}

@@ -11,8 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,14 +24,14 @@ from storage import queries as q
 from storage.archive import Archive
 from storage.models import CrawlRun
 from tests.query.demo_archive import sqlite_settings
+from tests.subprocesses import run_nianbao
 
 REISSUED = "hw-spj-2023"
 
 
 def nianbao(env: dict[str, str], *args: str) -> list[dict[str, Any]]:
     """Run a harvest command; its --json output is the run's coverage rows."""
-    done = subprocess.run([sys.executable, "-m", "nianbao.cli", *args, "--json"], env=env, capture_output=True,
-                          text=True, timeout=900)
+    done = run_nianbao([*args, "--json"], env=env, timeout=240)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,13 +11,11 @@ from typing import Any
 import pytest
 
 from nianbao.demo_portal import DemoPortal
-
-NIANBAO = [sys.executable, "-m", "nianbao.cli"]
+from tests.subprocesses import run_nianbao
 
 
 def run(args: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(NIANBAO + args, capture_output=True, text=True, env={**os.environ, **(env or {})},
-                          timeout=300)
+    return run_nianbao(args, env={**os.environ, **(env or {})}, timeout=300)
 
 
 def one_line_error(result: subprocess.CompletedProcess[str], words: str) -> None:

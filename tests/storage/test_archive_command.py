@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -12,14 +11,14 @@ from pathlib import Path
 from nianbao.settings import Settings
 from storage.archive import Archive
 from storage.models import Blob, Report
+from tests.subprocesses import run_nianbao
 
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "seeds"
 SEED = SEEDS / "002_43e3c9ba6b70e239.txt"
 
 
 def nianbao(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "nianbao.cli", *args], capture_output=True, text=True,
-                          env=dict(os.environ), timeout=180)
+    return run_nianbao(args, timeout=180)
 
 
 def test_archive_twice_then_a_changed_file(settings: Settings, tmp_path: Path) -> None:
