@@ -611,11 +611,12 @@ class Archive:
     def record_of(s: Session, report: Report | AnyRow, *, with_source: bool = True,
                   with_provenance: bool = True) -> dict[str, Any]:
         """:meth:`report_record` of a report already read in session ``s`` (a ``Report``, or a row with
-        its ``id``, ``agency``, ``region``, ``year``, ``template``, ``published`` and, ``with_source``,
-        ``portal_id``, ``source_url``, ``document_url``, ``blob_sha256``, ``fetched_at``)."""
+        its ``id``, ``agency``, ``region``, ``year``, ``template``, ``published``, ``checks_failed`` and,
+        ``with_source``, ``portal_id``, ``source_url``, ``document_url``, ``blob_sha256``, ``fetched_at``)."""
         which = {"report_id": report.id}
         cells = s.execute(_RECORD_CELLS_PROVENANCE if with_provenance else _RECORD_CELLS, which).all()
-        checks = s.execute(_RECORD_CHECKS, which)
+        # a report's check rows are written with it, one per failed check (``checks_failed``): most have none
+        checks = s.execute(_RECORD_CHECKS, which).all() if report.checks_failed else []
         record: dict[str, Any] = {
             "format": RECORD_FORMAT,
             "agency": report.agency,

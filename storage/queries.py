@@ -491,7 +491,8 @@ def report_detail(archive: Archive, report_id: int, *, with_provenance: bool = T
             parse_message=report.parse_message,
         )
         row["versions"] = [listed_row(v) for v in versions]
-        row["corrections"] = [correction_row(c) for c in s.execute(_CORRECTIONS, {"report_id": report_id})]
+        row["corrections"] = [correction_row(c) for c in s.execute(_CORRECTIONS, {"report_id": report_id})] \
+            if report.corrections else []
         row["record"] = archive.record_of(s, report, with_provenance=with_provenance)
     return row
 
@@ -501,7 +502,11 @@ _CORRECTION_COLUMNS = (Correction.id, Correction.report_id, Correction.cell_id, 
 _CORRECTIONS = select(*_CORRECTION_COLUMNS).where(Correction.report_id == bindparam("report_id")).order_by(Correction.id)
 _THIS_REPORT = select(Report.unit_id, Report.year).where(Report.id == bindparam("report_id")).subquery()
 _VERSIONS = (
-    _report_list_select().add_columns(*_DETAIL_COLUMNS)
+    # with the number of the asked report's corrections: the page reads them only when there are some
+    _report_list_select().add_columns(
+        *_DETAIL_COLUMNS,
+        select(func.count()).where(Correction.report_id == bindparam("report_id")).scalar_subquery()
+        .label("corrections"))
     .join(_THIS_REPORT, and_(Report.unit_id == _THIS_REPORT.c.unit_id, Report.year == _THIS_REPORT.c.year))
     .order_by(Report.version)
 )
