@@ -256,6 +256,11 @@ KEY_OF: dict[str, int] = {cell_id: n for n, cell_id in enumerate(CELL_IDS, start
 NO_SUCH_KEY = 0  # what an unknown cell id becomes in a query: it matches no row
 
 
+def cell_id_of(key: int) -> str:
+    """The cell id of a ``cells.cell_key`` (``cell_key:N`` for a key this nianbao does not know)."""
+    return CELL_IDS[key - 1] if 0 < key <= len(CELL_IDS) else f"cell_key:{key}"
+
+
 class UnknownCellId(ValueError):
     def __init__(self, cell_id: object) -> None:
         super().__init__(f"not a cell of the 2021 or 2019 template: {cell_id!r}")
@@ -287,4 +292,4 @@ class CellKey(TypeDecorator[str]):
     def process_result_value(self, value: int | None, dialect: Dialect) -> str | None:
         if value is None:
             return None
-        return CELL_IDS[value - 1] if 0 < value <= len(CELL_IDS) else f"cell_key:{value}"
+        return cell_id_of(value)

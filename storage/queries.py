@@ -35,10 +35,12 @@ from typing import Any, TypeVar
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
+    Float,
     Integer,
     Numeric,
     Row,
     Select,
+    SmallInteger,
     and_,
     bindparam,
     case,
@@ -48,12 +50,14 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    type_coerce,
 )
 from sqlalchemy.orm import Session, aliased, defer
 
 from nianbao.errors import UserError
 from parsers.templates import labels
 from storage.archive import Archive
+from storage.cell_keys import KEY_OF, cell_id_of
 from storage.coverage import deadline, unit_state  # the harvest's own rules: both judge alike
 from storage.models import AnyRow, Blob, Cell, CheckResult, Correction, Coverage, CrawlRun, Report, Unit
 from storage.records import cell_value_from_db, flatten_tables
@@ -531,51 +535,67 @@ class NotFound(QueryError):
 # ------------------------------------------------------------------ 1. one agency across years
 
 
+_UNIT_REPORTS = (
+    # the unit, and its canonical reports by year (none: one row of the unit with a null report)
+    select(Unit.id.label("unit_id"), Unit.name, Unit.region_code, Unit.region_name, Unit.level, Unit.kind,
+           Report.id, Report.year, Report.version, Report.template, Report.published, Report.checks_failed)
+    .outerjoin(Report, and_(Report.unit_id == Unit.id, Report.is_canonical.is_(True)))
+    .where(Unit.id == bindparam("unit_id")).order_by(Report.year)
+)
+# cells by their SMALLINT key and as floats: a thousand values are read without a Decimal or a key name each
+_CELL_KEY = type_coerce(Cell.__table__.c.cell_key, SmallInteger)
+_UNIT_CELLS = (
+    select(Cell.report_id, _CELL_KEY, cast(Cell.value, Float), Cell.is_decimal)
+    .where(Cell.report_id.in_(bindparam("report_ids", expanding=True))).order_by(Cell.report_id, _CELL_KEY)
+)
+_UNIT_CHECKS = select(CheckResult.report_id, CheckResult.rule).where(
+    CheckResult.report_id.in_(bindparam("report_ids", expanding=True)))
+
+
 def agency_years(archive: Archive, unit_id: int, *, cells: list[str] | None = None) -> dict[str, Any]:
     """A unit's canonical reports side by side: every cell per year, year-on-year change, carry-over rule."""
+    wanted_ids = [check_cell_id(c) for c in cells] if cells else None
     with archive.session() as s:
-        unit = s.execute(select(Unit.id, Unit.name, Unit.region_code, Unit.region_name, Unit.level, Unit.kind)
-                         .where(Unit.id == int(unit_id))).first()
-        if unit is None:
+        conn = s.connection()  # plain rows: no ORM objects for a thousand cells
+        found = conn.execute(_UNIT_REPORTS, {"unit_id": int(unit_id)}).all()
+        if not found:
             raise NotFound(f"no unit with id {unit_id}")
-        reports = s.execute(
-            select(Report.id, Report.year, Report.version, Report.template, Report.published, Report.checks_failed)
-            .where(Report.unit_id == unit.id, Report.is_canonical.is_(True)).order_by(Report.year)
-        ).all()
+        unit = found[0]
+        reports = [r for r in found if r.id is not None]
         ids = [r.id for r in reports]
-        wanted = [check_cell_id(c) for c in cells] if cells else None
-        stmt = select(Cell.report_id, Cell.cell_id, Cell.value, Cell.is_decimal).where(Cell.report_id.in_(ids))
-        carry = [f"applications/{row}/{col}" for row in ("carried_over", "carried_to_next_year")
-                 for col in APPLICATION_COLUMNS]
-        if wanted:
-            stmt = stmt.where(Cell.cell_id.in_(wanted + carry))
-        by_report: dict[int, dict[str, Any]] = {rid: {} for rid in ids}
-        order: list[str] = []
-        seen: set[str] = set()
-        for rid, cid, value, is_dec in s.execute(stmt.order_by(Cell.report_id, Cell.cell_id)):
-            by_report[rid][cid] = _num(value, is_dec)
-            if cid not in seen and (not wanted or cid in wanted):
-                seen.add(cid)
-                order.append(cid)
-        check_rows = s.execute(
-            select(CheckResult.report_id, CheckResult.rule).where(CheckResult.report_id.in_(ids))
-        ).all()
-        unit_row = {"id": unit.id, "name": unit.name, "region_code": unit.region_code or None,
-                    "region": unit.region_name, "level": unit.level, "kind": unit.kind}
+        rows_of_cells = conn.execute(_UNIT_CELLS, {"report_ids": ids}).all() if ids else []
+        failing = [r.id for r in reports if r.checks_failed]
+        check_rows = conn.execute(_UNIT_CHECKS, {"report_ids": failing}).all() if failing else []
+    unit_row = {"id": unit.unit_id, "name": unit.name, "region_code": unit.region_code or None,
+                "region": unit.region_name, "level": unit.level, "kind": unit.kind}
+    carry_keys = {KEY_OF[f"applications/{row}/{col}"] for row in ("carried_over", "carried_to_next_year")
+                  for col in APPLICATION_COLUMNS}
+    wanted = {KEY_OF.get(c, 0) for c in wanted_ids} if wanted_ids else None
+    by_report: dict[int, dict[int, int | float | None]] = {rid: {} for rid in ids}
+    order: dict[int, None] = {}  # cell keys in the order they first appear (an ordered set)
+    for rid, key, value, is_decimal in rows_of_cells:
+        if wanted is not None and key not in wanted and key not in carry_keys:
+            continue
+        by_report[rid][key] = value if value is None or is_decimal else int(value)
+        if wanted is None or key in wanted:
+            order[key] = None
     years = [r.year for r in reports]
-    values = {r.year: by_report[r.id] for r in reports}
+    per_year = [by_report[r.id] for r in reports]
+    consecutive = [cur == prev + 1 for prev, cur in zip(years, years[1:], strict=False)]
     rows = []
-    for cid in order:
-        per_year = {y: values[y].get(cid) for y in years}
+    for key in order:
+        series = [values.get(key) for values in per_year]
         changes: dict[int, int | float | None] = {}
-        for prev, cur in zip(years, years[1:], strict=False):
-            a, b = per_year[prev], per_year[cur]
-            changes[cur] = None if a is None or b is None or cur != prev + 1 else _round(b - a)
-        rows.append({"cell_id": cid, "values": per_year, "changes": changes})
+        for i, adjacent in enumerate(consecutive):
+            a, b = series[i], series[i + 1]
+            changes[years[i + 1]] = None if a is None or b is None or not adjacent else _round(b - a)
+        rows.append({"cell_id": cell_id_of(key), "values": dict(zip(years, series, strict=True)), "changes": changes})
     rules: dict[int, list[str]] = {y: [] for y in years}
     year_of = {r.id: r.year for r in reports}
     for rid, rule in check_rows:
         rules[year_of[rid]].append(rule)
+    values = {year: {cell_id_of(k): v for k, v in cells_of.items() if k in carry_keys}
+              for year, cells_of in zip(years, per_year, strict=True)}
     return {
         "unit": unit_row,
         "years": years,
