@@ -292,13 +292,16 @@ def _listed(report: Any, unit: Any, unit_id: int, unit_name: str) -> dict[str, A
     }
 
 
+_REPORT_LIST_COLUMNS = (
+    Report.id, Report.unit_id, Unit.name, Unit.region_code, Unit.region_name, Unit.level, Unit.kind, Report.year,
+    Report.version, Report.is_canonical, Report.reason, Report.template, Report.published, Report.form,
+    Report.checks_failed, Report.parse_error,
+)
+
+
 def _report_list_select() -> Select[*tuple[Any, ...]]:
     """What a list shows of each report and its unit, as plain columns: a page of 50 reports costs no ORM objects."""
-    return select(
-        Report.id, Report.unit_id, Unit.name, Unit.region_code, Unit.region_name, Unit.level, Unit.kind, Report.year,
-        Report.version, Report.is_canonical, Report.reason, Report.template, Report.published, Report.form,
-        Report.checks_failed, Report.parse_error,
-    ).join(Unit, Unit.id == Report.unit_id)
+    return select(*_REPORT_LIST_COLUMNS).join(Unit, Unit.id == Report.unit_id)
 
 
 def _report_unit_select() -> Select[Report, Unit]:
@@ -643,10 +646,12 @@ def _region_report_statements(by_level: bool) -> tuple[Select[*tuple[Any, ...]],
         stmt = stmt.where(Unit.level == bindparam("level"))
     key_cells = and_(Cell.report_id == Report.id, Cell.cell_id.in_(list(KEY_CELLS.values())))
     figures = {name: func.max(case((Cell.cell_id == cid, Cell.value))) for name, cid in KEY_CELLS.items()}
+    # the figures as floats (no Decimal each), and which of them are decimals as the bits of one number
+    decimal_bits = case(*((Cell.cell_id == cid, 1 << bit) for bit, cid in enumerate(KEY_CELLS.values())), else_=0)
     page = (
-        stmt.add_columns(*(figure.label(f"v_{name}") for name, figure in figures.items()),
-                         *(func.max(case((Cell.cell_id == cid, cast(Cell.is_decimal, Integer)))).label(f"d_{name}")
+        stmt.add_columns(*(func.max(case((Cell.cell_id == cid, cast(Cell.value, Float)))).label(f"v_{name}")
                            for name, cid in KEY_CELLS.items()),
+                         func.sum(cast(Cell.is_decimal, Integer) * decimal_bits).label("decimals"),
                          func.count().over().label("t_reports"),
                          func.sum(case((Report.checks_failed > 0, 1), else_=0)).over().label("t_failing"),
                          *(func.sum(figure).over().label(f"t_{name}") for name, figure in figures.items()))
@@ -689,10 +694,13 @@ def region_reports(
     sums: dict[str, Decimal] = {cid: value for cid, value in zip(KEY_CELLS.values(), summed, strict=True)
                                 if value is not None}
     items = []
+    first_figure = len(_REPORT_LIST_COLUMNS)  # the figures follow the list's columns, in KEY_CELLS order
     for listed in rows:
         row = listed_row(listed)
-        row.update({name: _num(getattr(listed, f"v_{name}"), bool(getattr(listed, f"d_{name}")))
-                    for name in KEY_CELLS})
+        decimals = listed.decimals or 0
+        for bit, name in enumerate(KEY_CELLS):
+            value = listed[first_figure + bit]
+            row[name] = value if value is None or decimals >> bit & 1 else int(value)
         items.append(row)
     region_info = region_by_code(code)
     totals = {name: _num(sums.get(cid)) for name, cid in KEY_CELLS.items()}
