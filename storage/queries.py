@@ -428,6 +428,7 @@ def _count(s: Session, stmt: Select[*tuple[Any, ...]], question: tuple[Any, ...]
 # ------------------------------------------------------------------ search and one report
 
 
+@kept_per_generation(GenerationMemo(1024))
 def search_reports(
     archive: Archive,
     *,
@@ -440,7 +441,11 @@ def search_reports(
     limit: int | None = None,
     offset: int | None = None,
 ) -> Page:
-    """Reports whose unit or agency name contains ``text``, in a region (with its subordinate units)."""
+    """Reports whose unit or agency name contains ``text``, in a region (with its subordinate units).
+
+    A name search reads every report name of the year (no index serves ``LIKE '%...%'``): pages are kept
+    until the archive changes, as the aggregates are.
+    """
     limit, offset = check_page(limit, offset)
     year, level = check_year(year), check_level(level)
     code = region_code_of(region)

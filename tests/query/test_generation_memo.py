@@ -82,3 +82,17 @@ def test_a_new_unit_is_a_new_state_but_not_inside_one_request(archive: Archive) 
         archive.ensure_unit("中卫市教育局")
         assert generation(archive) == first == after  # one request: one state, read once
     assert generation(archive) != after
+
+
+def test_a_kept_search_page_follows_the_archive(archive: Archive) -> None:
+    from storage import queries as q
+    from tests.storage.test_archive import seed_record
+
+    unit = archive.ensure_unit("中卫市审批服务管理局")
+    archive.archive_report(unit_id=unit, year=2023, data=b"v1", record=seed_record(1))
+    assert q.search_reports(archive, text="审批", year=2023).total == 1
+    assert q.search_reports(archive, text="审批", year=2023).total == 1  # kept: asked again, same answer
+    other = archive.ensure_unit("沙坡头区审批服务管理局")
+    archive.archive_report(unit_id=other, year=2023, data=b"v2", record=seed_record(2))
+    page = q.search_reports(archive, text="审批", year=2023)
+    assert page.total == 2 and {r["unit"] for r in page.items} == {"中卫市审批服务管理局", "沙坡头区审批服务管理局"}
