@@ -36,6 +36,7 @@ from storage.records import (
     unflatten_cells,
 )
 from storage.regions import region_by_code, resolve_region
+from storage.sentences import sentence_digests
 from storage.warc import WarcLocation
 
 CHECK_LOCATORS = ("column", "row", "group", "cell")
@@ -550,6 +551,7 @@ class Archive:
             record_sha256=digest,
             checks_failed=len(checks),
             reason=reason,
+            sentence_digests=sentence_digests(meta.get("text")),
             **meta,
         )
         s.add(report)

@@ -22,6 +22,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     SmallInteger,
@@ -180,6 +181,8 @@ class Report(Base):
     parse_error: Mapped[str | None] = mapped_column(String(40))  # error class when parsing failed
     parse_message: Mapped[str | None] = mapped_column(Text)
     text: Mapped[str | None] = mapped_column(Text)  # plain text, for narrative checks and diffs
+    # 8 bytes per prose sentence of ``text`` (storage.sentences), for the repeated-text comparison
+    sentence_digests: Mapped[bytes | None] = mapped_column(LargeBinary)
     checks_failed: Mapped[int] = mapped_column(Integer, default=0)
     reason: Mapped[str | None] = mapped_column(String(40))  # why this version exists: new | reissued | reparsed
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

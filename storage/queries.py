@@ -62,6 +62,7 @@ from storage.coverage import deadline, unit_state  # the harvest's own rules: bo
 from storage.models import AnyRow, Blob, Cell, CheckResult, Correction, Coverage, CrawlRun, Report, Unit
 from storage.records import cell_value_from_db, flatten_tables
 from storage.regions import region_by_code, resolve_region
+from storage.sentences import repeated, split_digests
 
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
@@ -418,11 +419,19 @@ def kept_per_generation(
     return wrap
 
 
-def _count(s: Session, stmt: Select[*tuple[Any, ...]], question: tuple[Any, ...]) -> int:
-    """Rows matching ``stmt`` (a list's ``total``), ``question`` naming the filter (the asking function and its
-    arguments): counting a broad filter scans the archive, so totals are kept until the archive changes."""
+def _count(s: Session, stmt: Select[*tuple[Any, ...]], question: tuple[Any, ...],
+           params: dict[str, Any] | None = None) -> int:
+    """Rows matching ``stmt`` (a list's ``total``; ``params`` its bound values), ``question`` naming the filter
+    (the asking function and its arguments): counting a broad filter scans the archive, so totals are kept
+    until the archive changes."""
     key = (str(s.get_bind().engine.url), GenerationMemo.generation(s), question)
-    return int(_COUNTS.get(key, lambda: s.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0))
+    return int(_COUNTS.get(key, lambda: s.scalar(_counting(stmt), params) or 0))
+
+
+@functools.lru_cache(maxsize=64)
+def _counting(stmt: Select[*tuple[Any, ...]]) -> Select[int]:
+    """``SELECT count(*)`` of ``stmt``'s rows (kept for the statements built once)."""
+    return select(func.count()).select_from(stmt.order_by(None).subquery())
 
 
 # ------------------------------------------------------------------ search and one report
@@ -1066,69 +1075,28 @@ def ranking(
             "aggregate": aggregate, "ranking": Page(items, total, limit, offset).as_dict()}
 
 
-_SENTENCE_END = re.compile(r"[。！？；!?;\n]+")
-
-
-def sentences(text: str | None) -> list[str]:
-    """Prose sentences of a report text (table rows and short fragments left out), whitespace removed."""
-    out = []
-    for line in (text or "").splitlines():
-        if "\t" in line:  # a table row
-            continue
-        for part in _SENTENCE_END.split(line):
-            part = "".join(part.split())
-            if len(part) >= 8 and not re.fullmatch(r"[\d\W_]+", part):
-                out.append(part)
-    return out
-
-
-def repeated_share(text: str | None, previous: str | None) -> dict[str, Any]:
-    """How many sentences of ``text`` appear in ``previous``; share None when either has no prose."""
-    return _repeated(sentences(text), set(sentences(previous)))
-
-
-def _repeated(now: list[str], before: set[str] | frozenset[str]) -> dict[str, Any]:
-    repeated = [x for x in now if x in before]
-    return {"sentences": len(now), "repeated": len(repeated),
-            "share": round(len(repeated) / len(now), 4) if now and before else None}
-
-
 REPEATED_SORT_MAX = 5000
 
 
-class ReportSentences:
-    """The prose sentences of report versions, kept by id (a version's text never changes), the least
-    recently used going first: a region's repeated-text ranking reads each text once, not on every page."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._kept: OrderedDict[tuple[str, int], tuple[list[str], frozenset[str]]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def of(self, url: str, s: Session, ids: list[int]) -> dict[int, tuple[list[str], frozenset[str]]]:
-        """Per report id: its sentences in order and as a set (texts not kept yet are read in session ``s``)."""
-        out: dict[int, tuple[list[str], frozenset[str]]] = {}
-        with self._lock:
-            for rid in ids:
-                kept = self._kept.get((url, rid))
-                if kept is not None:
-                    self._kept.move_to_end((url, rid))
-                    out[rid] = kept
-        missing = sorted(set(ids) - out.keys())
-        for start in range(0, len(missing), 1000):
-            chunk = missing[start:start + 1000]
-            for rid, text in s.execute(select(Report.id, Report.text).where(Report.id.in_(chunk))):
-                found = sentences(text)
-                out[rid] = (found, frozenset(found))
-        with self._lock:
-            for rid in missing:
-                self._kept[(url, rid)] = out.setdefault(rid, ([], frozenset()))
-            while len(self._kept) > self.size:
-                self._kept.popitem(last=False)
-        return out
-
-
-_REPORT_SENTENCES = ReportSentences(5_000)
+@functools.lru_cache(maxsize=4)
+def _repeated_text_statement(in_region: bool, by_level: bool) -> Select[*tuple[Any, ...]]:
+    """:func:`repeated_text`'s statement, built once: each canonical report of the year with last year's
+    canonical report of its unit, and both versions' sentence digests (year, region and level as parameters)."""
+    prev = aliased(Report)
+    stmt = (
+        select(Report.id, Report.unit_id, Unit.name, Unit.region_code, prev.id.label("prev_id"),
+               Report.sentence_digests, prev.sentence_digests.label("prev_digests"))
+        .join(Unit, Unit.id == Report.unit_id)
+        .join(prev, and_(prev.unit_id == Report.unit_id, prev.year == bindparam("year") - 1,
+                         prev.is_canonical.is_(True)))
+        .where(Report.year == bindparam("year"), Report.is_canonical.is_(True))
+        .order_by(Unit.name, Report.id)
+    )
+    if in_region:
+        stmt = stmt.where(_IN_BOUND_REGION)
+    if by_level:
+        stmt = stmt.where(Unit.level == bindparam("level"))
+    return stmt
 
 
 @kept_per_generation(_AGGREGATES)
@@ -1139,29 +1107,22 @@ def repeated_text(
     """Per canonical report of a year, the share of its sentences copied from last year's report.
 
     Ranked by share (highest first) when at most :data:`REPEATED_SORT_MAX` reports match; a larger
-    set is listed by unit name with shares computed for the page only.
+    set is listed by unit name with shares computed for the page only.  Sentences are compared by
+    the digests kept with each version (:mod:`storage.sentences`), not by splitting the texts again.
     """
     limit, offset = check_page(limit, offset)
     year, level = require_year(year), check_level(level)
     code = region_code_of(region)
-    prev = aliased(Report)
-    stmt = (
-        select(Report.id, Report.unit_id, Report.version, Unit.name, Unit.region_code, prev.id.label("prev_id"))
-        .join(Unit, Unit.id == Report.unit_id)
-        .join(prev, and_(prev.unit_id == Report.unit_id, prev.year == year - 1, prev.is_canonical.is_(True)))
-        .where(Report.year == year, Report.is_canonical.is_(True), _in_region(code))
-    )
-    if level:
-        stmt = stmt.where(Unit.level == level)
+    stmt = _repeated_text_statement(code is not None, level is not None)
+    which = (_region_bounds(code) if code is not None else {}) | {"year": year, "level": level}
     with archive.session() as s:
-        total = _count(s, stmt, ("repeated_text", year, code, level))
+        total = _count(s, stmt, ("repeated_text", year, code, level), which)
         ranked = total <= REPEATED_SORT_MAX
-        base = stmt.order_by(Unit.name, Report.id)
-        rows = s.execute(base if ranked else base.limit(limit).offset(offset)).all()
-        prose = _REPORT_SENTENCES.of(archive.url, s, [r.id for r in rows] + [r.prev_id for r in rows])
+        rows = s.connection().execute(stmt if ranked else stmt.limit(limit).offset(offset), which).all()
     items = [
         {"report_id": r.id, "previous_report_id": r.prev_id, "unit_id": r.unit_id, "unit": r.name,
-         "region_code": r.region_code or None, "year": year} | _repeated(prose[r.id][0], prose[r.prev_id][1])
+         "region_code": r.region_code or None, "year": year}
+        | repeated(split_digests(r.sentence_digests), set(split_digests(r.prev_digests)))
         for r in rows
     ]
     if ranked:

@@ -13,6 +13,7 @@ from storage import queries as q
 from storage.blobs import sha256_hex
 from storage.models import Report
 from storage.records import flatten_tables
+from storage.sentences import repeated_share, sentences
 from tests.query.demo_archive import REISSUED, DemoArchive, article_url, document_url
 
 ZW_SPJ = "中卫市审批服务管理局"
@@ -315,13 +316,13 @@ def test_repeated_text_against_last_year(demo: DemoArchive) -> None:
     assert zw["previous_report_id"] == demo.report_id("trs-spj-2022")
     with demo.archive.session() as s:
         texts = dict(s.execute(select(Report.id, Report.text).where(Report.id.in_([zw["report_id"], zw["previous_report_id"]]))).all())
-    now, before = q.sentences(texts[zw["report_id"]]), set(q.sentences(texts[zw["previous_report_id"]]))
+    now, before = sentences(texts[zw["report_id"]]), set(sentences(texts[zw["previous_report_id"]]))
     assert zw["sentences"] == len(now) and zw["repeated"] == sum(1 for x in now if x in before)
 
 
 def test_repeated_share_counts_sentences() -> None:
     last = "本机关坚持公开为常态。全年主动公开信息120条。\n表格\t1\t2"
     this = "本机关坚持公开为常态。全年主动公开信息150条。新增政策解读专栏一个。"
-    assert q.repeated_share(this, last) == {"sentences": 3, "repeated": 1, "share": pytest.approx(1 / 3, abs=1e-4)}
-    assert q.repeated_share(this, this)["share"] == 1.0
-    assert q.repeated_share(this, None)["share"] is None
+    assert repeated_share(this, last) == {"sentences": 3, "repeated": 1, "share": pytest.approx(1 / 3, abs=1e-4)}
+    assert repeated_share(this, this)["share"] == 1.0
+    assert repeated_share(this, None)["share"] is None

@@ -48,3 +48,27 @@ def test_migrations_build_exactly_the_models(empty_database_url: str) -> None:
         context = MigrationContext.configure(
             conn, opts={"include_object": db.autogenerate_filter(conn.dialect.name)})
         assert compare_metadata(context, Base.metadata) == []
+
+
+def test_sentence_digests_are_filled_in_for_reports_archived_before_them(empty_database_url: str) -> None:
+    from sqlalchemy import text
+
+    from storage.sentences import sentence_digests
+
+    prose = "本机关坚持公开为常态、不公开为例外。全年主动公开政府信息一百二十条。\n表格\t1\t2"
+    db.upgrade(empty_database_url, "0003")
+    with db.get_engine(empty_database_url).begin() as conn:
+        conn.execute(text("INSERT INTO units (id, name, region_code, kind, created_at) "
+                          "VALUES (1, '中卫市教育局', '640500', 'department', CURRENT_TIMESTAMP)"))
+        conn.execute(text("INSERT INTO blobs (sha256, size, created_at) VALUES (:sha, 1, CURRENT_TIMESTAMP)"),
+                     {"sha": "0" * 64})
+        conn.execute(text(
+            "INSERT INTO reports (id, unit_id, year, version, is_canonical, blob_sha256, text, checks_failed, "
+            "created_at) VALUES (1, 1, 2022, 1, true, :sha, :prose, 0, CURRENT_TIMESTAMP), "
+            "(2, 1, 2023, 1, true, :sha, NULL, 0, CURRENT_TIMESTAMP)"), {"prose": prose, "sha": "0" * 64})
+    db.upgrade(empty_database_url)
+    with db.get_engine(empty_database_url).connect() as conn:
+        stored = dict(conn.execute(text("SELECT id, sentence_digests FROM reports")).all())
+    assert stored[1] is not None and bytes(stored[1]) == sentence_digests(prose)
+    assert len(stored[1]) == 2 * 8  # two sentences (the table row is not prose)
+    assert stored[2] is None  # no text, nothing to compare
