@@ -1006,6 +1006,32 @@ def version_diff(archive: Archive, a: int, b: int) -> dict[str, Any]:
 # ------------------------------------------------------------------ 6. rankings, aggregates, repeated text
 
 
+_LISTED_REPORTS = _report_list_select().where(Report.id.in_(bindparam("ids", expanding=True)))
+
+
+@functools.lru_cache(maxsize=64)
+def _ranking_statement(numerators: tuple[str, ...], denominator: str | None, in_region: bool,
+                       by_level: bool) -> Select[*tuple[Any, ...]]:
+    """:func:`ranking`'s one pass, built once per metric and filter shape (year, region and level as parameters):
+    each chosen report with the sums of its numerator and denominator cells, read through the
+    (report_id, cell) key.  Ranking and paging happen in Python, and the answer is kept per archive state."""
+    wanted = [*numerators, *([denominator] if denominator else [])]
+    num_sum = func.sum(case((Cell.cell_id.in_(list(numerators)), Cell.value)))
+    den_sum = func.sum(case((Cell.cell_id == denominator, Cell.value))) if denominator else cast(null(), Numeric(20, 4))
+    stmt = (
+        select(Report.id, Unit.name, num_sum.label("num"), den_sum.label("den"))
+        .join(Unit, Unit.id == Report.unit_id)
+        .outerjoin(Cell, and_(Cell.report_id == Report.id, Cell.cell_id.in_(wanted)))
+        .where(Report.year == bindparam("year"), Report.is_canonical.is_(True))
+        .group_by(Report.id, Unit.id)
+    )
+    if in_region:
+        stmt = stmt.where(_IN_BOUND_REGION)
+    if by_level:
+        stmt = stmt.where(Unit.level == bindparam("level"))
+    return stmt
+
+
 @kept_per_generation(GenerationMemo(256))
 def ranking(
     archive: Archive, *, year: int, metric: str = "applications_received", region: str | None = None,
@@ -1024,22 +1050,11 @@ def ranking(
     else:
         check_cell_id(metric)
         label, numerators, denominator = metric, (metric,), None
-    # one pass: each chosen report with the sums of its numerator and denominator cells (read through the
-    # (report_id, cell) key); ranking and paging the answer happen here, and it is kept per archive state
-    wanted = [*numerators, *([denominator] if denominator else [])]
-    num_sum = func.sum(case((Cell.cell_id.in_(list(numerators)), Cell.value)))
-    den_sum = func.sum(case((Cell.cell_id == denominator, Cell.value))) if denominator else cast(null(), Numeric(20, 4))
-    stmt = (
-        select(Report.id, Unit.name, num_sum.label("num"), den_sum.label("den"))
-        .join(Unit, Unit.id == Report.unit_id)
-        .outerjoin(Cell, and_(Cell.report_id == Report.id, Cell.cell_id.in_(wanted)))
-        .where(Report.year == year, Report.is_canonical.is_(True), _in_region(code))
-        .group_by(Report.id, Unit.id)
-    )
-    if level:
-        stmt = stmt.where(Unit.level == level)
+    stmt = _ranking_statement(tuple(numerators), denominator, code is not None, level is not None)
+    which = (_region_bounds(code) if code is not None else {}) | {"year": year, "level": level}
     with archive.session() as s:
-        chosen = s.execute(stmt).all()  # a year-wide ranking has a row per report of the year: only what ranks
+        # a year-wide ranking has a row per report of the year: only what ranks
+        chosen = s.connection().execute(stmt, which).all()
 
     def score(row: AnyRow) -> Decimal | None:
         if not denominator:
@@ -1053,8 +1068,8 @@ def ranking(
     absent = sorted((x for x in scored if x[0] is None), key=lambda x: (x[1].name, x[1].id))
     on_page = (present + absent)[offset:offset + limit]
     with archive.session() as s:
-        listed = {r.id: r for r in s.execute(
-            _report_list_select().where(Report.id.in_([row.id for _, row in on_page])))} if on_page else {}
+        listed = {r.id: r for r in s.connection().execute(_LISTED_REPORTS, {"ids": [row.id for _, row in on_page]})} \
+            if on_page else {}
     items = []
     for rank, (sc, row) in enumerate(on_page, start=offset + 1):
         items.append(listed_row(listed[row.id]) | {
