@@ -8,6 +8,7 @@ parameter a 422 with a message (an HTML page for pages, JSON for the API).
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -71,7 +72,15 @@ def create_app(settings: Settings | None = None, *, archive: Archive | None = No
         # 1 ms rather than Python's 5 ms.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.web_threads
         sys.setswitchinterval(GIL_SWITCH_INTERVAL)
-        yield
+        # What the process holds once started (modules, the 行政区划 tables, the app) lives as long as it
+        # does: out of the garbage collector's sight, a full collection walks only what requests made
+        # since.  Walking it all stopped every request in the process for ~70 ms every few hundred pages.
+        gc.collect()
+        gc.freeze()
+        try:
+            yield
+        finally:
+            gc.unfreeze()
 
     app = FastAPI(
         lifespan=lifespan,

@@ -146,6 +146,15 @@ def test_correction_needs_the_token_and_never_changes_the_cell(client: TestClien
     assert missing.status_code == 404
 
 
+def test_what_a_started_server_holds_is_kept_out_of_full_collections(demo: DemoArchive) -> None:
+    import gc
+
+    with TestClient(create_app(demo.settings)) as c:
+        assert c.get("/api/reports").status_code == 200
+        assert gc.get_freeze_count() > 10_000  # modules, region tables, the app: never walked again
+    assert gc.get_freeze_count() == 0  # handed back when the server stops
+
+
 def test_corrections_are_refused_when_no_token_is_configured(demo: DemoArchive) -> None:
     with TestClient(create_app(demo.settings)) as c:
         rid = demo.report_id("hw-spj-2023")
