@@ -2,7 +2,7 @@
 """Query benchmark: p50/p95 of every page and API call of ``nianbao serve`` under 20 concurrent clients.
 
 Serves the archive filled by ``bench/archive_bench.py`` (100,000 synthetic reports in PostgreSQL)
-with uvicorn on 127.0.0.1 in a separate process, then a load generator on 127.0.0.1 sends each
+with ``nianbao serve`` on 127.0.0.1 in a separate process, then a load generator on 127.0.0.1 sends each
 request ``--requests`` times from ``--clients`` concurrent clients, with parameters drawn from the
 archive (report ids, units, regions, years).  Target: p95 < 100 ms for every page and API call.
 
@@ -266,9 +266,9 @@ def main() -> None:
 
     port = free_port()
     env = dict(os.environ, NIANBAO_DATABASE_URL=url, NIANBAO_HOME="/tmp/nianbao-query-bench")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "nianbao.web.asgi:app", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(args.workers), "--log-level", "warning", "--no-access-log"],
+    server = subprocess.Popen(  # as operators run it (README): worker processes on sockets of their own
+        [sys.executable, "-m", "nianbao.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+         "--workers", str(args.workers)],
         env=env, cwd=str(Path(__file__).resolve().parents[1]),
     )
     base = f"http://127.0.0.1:{port}"
@@ -300,7 +300,7 @@ def main() -> None:
                 srv, pg, cli = measure_cost(base, fn, args.requests, server.pid)
                 print(f"{name:34} {srv:8.2f} {pg:8.2f} {cli:8.2f} {srv + pg + cli:8.2f}")
             return
-        print(f"server: uvicorn, {args.workers} workers, {base}; load: {args.clients} clients, "
+        print(f"server: nianbao serve, {args.workers} workers, {base}; load: {args.clients} clients, "
               f"{args.requests} requests per endpoint (target p95 < {TARGET_MS:.0f} ms)")
         print(f"{'endpoint':34} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'req/s':>7}  statuses (0 = no answer)")
         misses = []

@@ -19,21 +19,28 @@ from nianbao.settings import get_settings
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default="the machine's cores",
-              help="Server processes; each works on one request at a time (NIANBAO_WEB_THREADS).")
+              help="Server processes, each on a listening socket of its own; each works on NIANBAO_WEB_THREADS "
+              "requests at a time.")
 def command(host: str, port: int, workers: int) -> None:
     import uvicorn
 
     from nianbao.web import create_app
     from nianbao.web.app import warm_up
+    from nianbao.web.workers import reuse_port_sockets, serve_workers
 
     settings = get_settings()
     app = create_app(settings)  # opens the archive now: a missing schema is one clear error
-    warm_up()
-    click.echo(f"nianbao: serving {settings.database_url.split('@')[-1]} on http://{host}:{port}/", err=True)
     try:
-        if workers > 1:
-            uvicorn.run("nianbao.web.asgi:app", host=host, port=port, workers=workers, log_level="warning")
-        else:
-            uvicorn.run(app, host=host, port=port, log_level="warning")
+        sockets = reuse_port_sockets(host, port, workers)
     except OSError as exc:
         raise UserError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    address = f"http://{host}:{sockets[0].getsockname()[1]}/"
+    click.echo(f"nianbao: serving {settings.database_url.split('@')[-1]} on {address} "
+               f"({workers} process{'es' if workers > 1 else ''})", err=True)
+    if workers == 1:
+        warm_up()
+        uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False)).run(sockets=sockets)
+        return
+    del app  # each worker process opens the archive itself
+    if serve_workers(sockets):
+        raise UserError("the web app could not start in its worker processes (see the messages above)")
