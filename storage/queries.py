@@ -1131,9 +1131,17 @@ def repeated_text(
     stmt = _repeated_text_statement(code is not None, level is not None)
     which = (_region_bounds(code) if code is not None else {}) | {"year": year, "level": level}
     with archive.session() as s:
-        total = _count(s, stmt, ("repeated_text", year, code, level), which)
-        ranked = total <= REPEATED_SORT_MAX
-        rows = s.connection().execute(stmt if ranked else stmt.limit(limit).offset(offset), which).all()
+        # up to REPEATED_SORT_MAX reports are all read and ranked here, and counted as read; a larger set
+        # is counted by the database and read a page at a time
+        rows = s.connection().execute(stmt.limit(bindparam("cap", type_=Integer)),
+                                      which | {"cap": REPEATED_SORT_MAX + 1}).all()
+        ranked = len(rows) <= REPEATED_SORT_MAX
+        if ranked:
+            total = len(rows)
+        else:
+            total = _count(s, stmt, ("repeated_text", year, code, level), which)
+            rows = s.connection().execute(stmt.limit(bindparam("cap", type_=Integer)).offset(bindparam("skip", type_=Integer)),
+                                          which | {"cap": limit, "skip": offset}).all()
     items = [
         {"report_id": r.id, "previous_report_id": r.prev_id, "unit_id": r.unit_id, "unit": r.name,
          "region_code": r.region_code or None, "year": year}

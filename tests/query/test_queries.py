@@ -326,3 +326,20 @@ def test_repeated_share_counts_sentences() -> None:
     assert repeated_share(this, last) == {"sentences": 3, "repeated": 1, "share": pytest.approx(1 / 3, abs=1e-4)}
     assert repeated_share(this, this)["share"] == 1.0
     assert repeated_share(this, None)["share"] is None
+
+
+def test_repeated_text_of_a_large_set_is_listed_by_name_a_page_at_a_time(
+        demo: DemoArchive, monkeypatch: pytest.MonkeyPatch) -> None:
+    ranked = q.repeated_text(demo.archive, year=2023, limit=q.MAX_LIMIT)
+    assert ranked.total >= 3
+    monkeypatch.setattr(q, "REPEATED_SORT_MAX", 1)  # every set is "large" now
+    counted: list[tuple[object, ...]] = []
+    count = q._count
+    monkeypatch.setattr(q, "_count", lambda s, stmt, question, params=None: counted.append(question)
+                        or count(s, stmt, question, params))
+    by_name = sorted(ranked.items, key=lambda x: (x["unit"], x["report_id"]))
+    for offset in (0, 1, ranked.total - 1):
+        page = q.repeated_text(demo.archive, year=2023, limit=1, offset=offset)
+        assert page.total == ranked.total
+        assert page.items == by_name[offset:offset + 1]
+    assert len(counted) == 3  # counted by the database, not read whole
