@@ -729,31 +729,28 @@ def region_reports(
 
 
 @functools.lru_cache(maxsize=2)
-def _coverage_statements(in_region: bool) -> tuple[Select[*tuple[Any, ...]], ...]:
-    """:func:`coverage`'s statements, built once (region bounds and year as parameters): the units, per
-    unit the row of the newest harvest run that looked at it for the year, and their canonical reports.
-    The region's units stay a subquery: one statement shape for any region, no list of ids."""
+def _coverage_statement(in_region: bool) -> Select[*tuple[Any, ...]]:
+    """:func:`coverage`'s one statement, built once (region bounds and year as parameters): each unit of the
+    region with the row of the newest harvest run that looked at it for the year (``cov_`` columns) and its
+    canonical report of the year (``id`` ... ``checks_failed``, null when there is none)."""
     where = _IN_BOUND_REGION if in_region else true()
-    region_units = select(Unit.id).where(where)
-    units = (select(Unit.id, Unit.name, Unit.region_code, Unit.level, Unit.kind)
-             .where(where).order_by(Unit.region_code, Unit.name, Unit.id))
     newest = (
-        select(Coverage.unit_id, func.max(Coverage.run_id).label("run_id"))
-        .where(Coverage.year == bindparam("year"), Coverage.unit_id.in_(region_units))
-        .group_by(Coverage.unit_id)
+        select(Coverage.unit_id, Coverage.run_id, Coverage.state, Coverage.detail, Coverage.report_id,
+               func.row_number().over(partition_by=Coverage.unit_id,
+                                      order_by=(Coverage.run_id.desc(), Coverage.id.desc())).label("n"))
+        .where(Coverage.year == bindparam("year"), Coverage.unit_id.in_(select(Unit.id).where(where)))
         .subquery()
     )
-    recorded = (
-        select(Coverage.unit_id, Coverage.run_id, Coverage.state, Coverage.detail, Coverage.report_id)
-        .join(newest, and_(newest.c.unit_id == Coverage.unit_id, newest.c.run_id == Coverage.run_id))
-        .where(Coverage.year == bindparam("year")).order_by(Coverage.id)
+    return (
+        select(Unit.id.label("unit_id"), Unit.name, Unit.region_code, Unit.level, Unit.kind,
+               newest.c.run_id.label("cov_run_id"), newest.c.state.label("cov_state"),
+               newest.c.detail.label("cov_detail"), newest.c.report_id.label("cov_report_id"),
+               Report.id, Report.published, Report.parse_error, Report.parse_message, Report.checks_failed)
+        .outerjoin(newest, and_(newest.c.unit_id == Unit.id, newest.c.n == 1))
+        .outerjoin(Report, and_(Report.unit_id == Unit.id, Report.year == bindparam("year"),
+                                Report.is_canonical.is_(True)))
+        .where(where).order_by(Unit.region_code, Unit.name, Unit.id)
     )
-    reports = (
-        select(Report.id, Report.unit_id, Report.published, Report.parse_error, Report.parse_message,
-               Report.checks_failed)
-        .where(Report.year == bindparam("year"), Report.is_canonical.is_(True), Report.unit_id.in_(region_units))
-    )
-    return units, recorded, reports
 
 
 @kept_per_generation(_AGGREGATES)
@@ -771,39 +768,32 @@ def coverage(
     limit, offset = check_page(limit, offset)
     year = require_year(year)
     code = region_code_of(region)
-    units_stmt, recorded_stmt, reports_stmt = _coverage_statements(code is not None)
     which = (_region_bounds(code) if code is not None else {}) | {"year": year}
     with archive.session() as s:
-        units = s.execute(units_stmt, which).all()
-        recorded: dict[int, AnyRow] = {}
+        units = s.connection().execute(_coverage_statement(code is not None), which).all()
+        run_ids = sorted({u.cov_run_id for u in units if u.cov_run_id is not None})
         run_info = None
-        if units:
-            for cov in s.execute(recorded_stmt, which):
-                recorded[cov.unit_id] = cov
-        if recorded:
-            run_ids = sorted({c.run_id for c in recorded.values()})
+        if run_ids:
             run = s.execute(select(CrawlRun.flow, CrawlRun.started_at).where(CrawlRun.id == run_ids[-1])).first()
             run_info = {"id": run_ids[-1], "runs": run_ids, "flow": run.flow if run else None,
                         "started_at": _iso(run.started_at) if run else None}
-        reports = {r.unit_id: r for r in s.execute(reports_stmt, which)} if units else {}
     rows: list[dict[str, Any]] = []
     for unit in units:
-        report = reports.get(unit.id)
-        due = deadline(year, unit.kind)
-        recorded_row = recorded.get(unit.id)
+        report = unit if unit.id is not None else None  # the row carries the unit's report, if any
         detail: str | None
-        if recorded_row is not None:
-            state, detail, basis = recorded_row.state, recorded_row.detail, "harvest"
+        if unit.cov_run_id is not None:
+            state, detail, basis = unit.cov_state, unit.cov_detail, "harvest"
         else:
             state, detail, _rid, _published = unit_state(unit, year, report, None)
             basis = "archive"
             if report is None:
                 detail = "no report archived"
         rows.append({
-            "unit_id": unit.id, "unit": unit.name, "region_code": unit.region_code or None, "level": unit.level,
-            "kind": unit.kind, "state": state, "detail": detail, "basis": basis, "deadline": due.isoformat(),
-            "report_id": report.id if report else (recorded_row.report_id if recorded_row else None),
-            "published": _iso(report.published) if report else None,
+            "unit_id": unit.unit_id, "unit": unit.name, "region_code": unit.region_code or None,
+            "level": unit.level, "kind": unit.kind, "state": state, "detail": detail, "basis": basis,
+            "deadline": deadline(year, unit.kind).isoformat(),
+            "report_id": unit.id if report else unit.cov_report_id,
+            "published": _iso(unit.published),
         })
     summary: dict[str, Any] = {"units": len(rows), "run": run_info}
     for row in rows:
@@ -1006,9 +996,6 @@ def version_diff(archive: Archive, a: int, b: int) -> dict[str, Any]:
 # ------------------------------------------------------------------ 6. rankings, aggregates, repeated text
 
 
-_LISTED_REPORTS = _report_list_select().where(Report.id.in_(bindparam("ids", expanding=True)))
-
-
 @functools.lru_cache(maxsize=64)
 def _ranking_statement(numerators: tuple[str, ...], denominator: str | None, in_region: bool,
                        by_level: bool) -> Select[*tuple[Any, ...]]:
@@ -1019,7 +1006,8 @@ def _ranking_statement(numerators: tuple[str, ...], denominator: str | None, in_
     num_sum = func.sum(case((Cell.cell_id.in_(list(numerators)), Cell.value)))
     den_sum = func.sum(case((Cell.cell_id == denominator, Cell.value))) if denominator else cast(null(), Numeric(20, 4))
     stmt = (
-        select(Report.id, Unit.name, num_sum.label("num"), den_sum.label("den"))
+        # with what the list shows of each report (they depend on the grouped keys): no second read of the page
+        select(*_REPORT_LIST_COLUMNS, num_sum.label("num"), den_sum.label("den"))
         .join(Unit, Unit.id == Report.unit_id)
         .outerjoin(Cell, and_(Cell.report_id == Report.id, Cell.cell_id.in_(wanted)))
         .where(Report.year == bindparam("year"), Report.is_canonical.is_(True))
@@ -1067,12 +1055,9 @@ def ranking(
     present.sort(key=lambda x: (sign * x[0], x[1].name, x[1].id))  # type: ignore[operator]
     absent = sorted((x for x in scored if x[0] is None), key=lambda x: (x[1].name, x[1].id))
     on_page = (present + absent)[offset:offset + limit]
-    with archive.session() as s:
-        listed = {r.id: r for r in s.connection().execute(_LISTED_REPORTS, {"ids": [row.id for _, row in on_page]})} \
-            if on_page else {}
     items = []
     for rank, (sc, row) in enumerate(on_page, start=offset + 1):
-        items.append(listed_row(listed[row.id]) | {
+        items.append(listed_row(row) | {
             "rank": rank,
             "value": None if sc is None else (round(float(sc), 4) if denominator else _num(sc)),
             "numerator": _num(row.num), "denominator": _num(row.den),
