@@ -223,7 +223,7 @@ def _comm(p: Path) -> str:
 
 
 def process_tree(pid: int) -> list[int]:
-    """pid and its descendants (uvicorn's workers)."""
+    """pid and its descendants (the server's worker processes)."""
     children: dict[int, list[int]] = {}
     for p in Path("/proc").iterdir():
         if p.name.isdigit():
@@ -254,7 +254,7 @@ def main() -> None:
     ap.add_argument("--database-url", default=DEFAULT_URL)
     ap.add_argument("--clients", type=int, default=20, help="concurrent clients")
     ap.add_argument("--requests", type=int, default=400, help="requests per endpoint")
-    ap.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="uvicorn worker processes")
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="server processes (nianbao serve --workers)")
     ap.add_argument("--only", help="only endpoints whose name contains this")
     ap.add_argument("--cost", action="store_true",
                     help="instead of latency under load: CPU ms per request of server, PostgreSQL and client, "

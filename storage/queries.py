@@ -240,6 +240,16 @@ def _region_test(region_lo: Any, region_hi: Any, region_like: Any) -> ColumnElem
 _IN_BOUND_REGION = _region_test(bindparam("region_lo"), bindparam("region_hi"), bindparam("region_like"))
 
 
+def _bound_scope(stmt: Select[*tuple[Any, ...]], in_region: bool, by_level: bool) -> Select[*tuple[Any, ...]]:
+    """``stmt`` (of units) narrowed to the region and the level given when it runs (``region_lo``,
+    ``region_hi``, ``region_like`` and ``level`` parameters), as asked."""
+    if in_region:
+        stmt = stmt.where(_IN_BOUND_REGION)
+    if by_level:
+        stmt = stmt.where(Unit.level == bindparam("level"))
+    return stmt
+
+
 def _region_bounds(code: str) -> dict[str, str]:
     """The values of :func:`_region_test` for ``code``."""
     prefix = region_prefix(code)
@@ -654,10 +664,8 @@ def _region_report_statements(by_level: bool) -> tuple[Select[*tuple[Any, ...]],
     sums as window aggregates over every report of the region (``t_`` columns): one pass over the region
     answers both.  The second statement gives the totals alone, for a page past the last report.
     """
-    stmt = _report_list_select().where(_IN_BOUND_REGION, Report.year == bindparam("year"),
-                                       Report.is_canonical.is_(True))
-    if by_level:
-        stmt = stmt.where(Unit.level == bindparam("level"))
+    stmt = _bound_scope(_report_list_select().where(Report.year == bindparam("year"), Report.is_canonical.is_(True)),
+                        True, by_level)
     key_cells = and_(Cell.report_id == Report.id, Cell.cell_id.in_(list(KEY_CELLS.values())))
     figures = {name: func.max(case((Cell.cell_id == cid, Cell.value))) for name, cid in KEY_CELLS.items()}
     # the figures as floats (no Decimal each), and which of them are decimals as the bits of one number
@@ -1013,11 +1021,7 @@ def _ranking_statement(numerators: tuple[str, ...], denominator: str | None, in_
         .where(Report.year == bindparam("year"), Report.is_canonical.is_(True))
         .group_by(Report.id, Unit.id)
     )
-    if in_region:
-        stmt = stmt.where(_IN_BOUND_REGION)
-    if by_level:
-        stmt = stmt.where(Unit.level == bindparam("level"))
-    return stmt
+    return _bound_scope(stmt, in_region, by_level)
 
 
 @kept_per_generation(GenerationMemo(256))
@@ -1092,11 +1096,7 @@ def _repeated_text_statement(in_region: bool, by_level: bool) -> Select[*tuple[A
         .where(Report.year == bindparam("year"), Report.is_canonical.is_(True))
         .order_by(Unit.name, Report.id)
     )
-    if in_region:
-        stmt = stmt.where(_IN_BOUND_REGION)
-    if by_level:
-        stmt = stmt.where(Unit.level == bindparam("level"))
-    return stmt
+    return _bound_scope(stmt, in_region, by_level)
 
 
 @kept_per_generation(_AGGREGATES)
