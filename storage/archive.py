@@ -25,7 +25,7 @@ from nianbao.errors import UserError
 from nianbao.settings import Settings, get_settings
 from storage import db
 from storage.blobs import BlobStore, open_blob_store
-from storage.cell_keys import check_cell_ids
+from storage.cell_keys import check_cell_ids, figures_of
 from storage.models import AnyRow, Blob, Cell, CheckResult, CrawlRun, Fetch, Portal, Report, Unit, utcnow
 from storage.records import (
     RECORD_FORMAT,
@@ -537,6 +537,8 @@ class Archive:
         if unit is None:
             raise UserError(f"unknown unit id {unit_id}")
         checks = rec.get("checks") or []
+        cells = flatten_tables(rec.get("tables"))
+        check_cell_ids(cells)
         report = Report(
             unit_id=unit_id,
             year=year,
@@ -552,13 +554,12 @@ class Archive:
             checks_failed=len(checks),
             reason=reason,
             sentence_digests=sentence_digests(meta.get("text")),
+            figures=figures_of(cells),
             **meta,
         )
         s.add(report)
         s.flush()
         provenance = rec.get("provenance") or {}
-        cells = flatten_tables(rec.get("tables"))
-        check_cell_ids(cells)
         cell_rows = []
         for cell_id, value in cells.items():
             number, is_decimal = cell_value_to_db(value)

@@ -19,14 +19,14 @@ import orjson
 from sqlalchemy import insert, select, tuple_
 
 from storage.archive import Archive, ArchiveCounts
-from storage.cell_keys import KEY_OF, check_cell_ids
+from storage.cell_keys import KEY_OF, check_cell_ids, figures_of
 from storage.models import Blob, Cell, CheckResult, Report, utcnow
 from storage.records import cell_value_to_db, flatten_tables, record_digest
 
 REPORT_COLUMNS = (
     "id", "unit_id", "year", "version", "is_canonical", "agency", "region", "region_code", "template",
     "published", "blob_sha256", "form", "portal_id", "source_url", "document_url", "fetched_at",
-    "parser_name", "parser_version", "record_sha256", "checks_failed", "reason", "created_at",
+    "parser_name", "parser_version", "record_sha256", "checks_failed", "reason", "created_at", "figures",
 )
 
 
@@ -54,7 +54,7 @@ def _copy_text(value: Any) -> str:
         return "t" if value else "f"
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
-    s = str(value)
+    s = orjson.dumps(value).decode() if isinstance(value, dict) else str(value)  # a JSON column
     return s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
@@ -164,6 +164,7 @@ def bulk_insert_reports(archive: Archive, items: Sequence[BulkReport]) -> Archiv
             })
             provenance = rec.get("provenance") or {}
             flat = flatten_tables(rec.get("tables"))
+            report_rows[-1]["figures"] = figures_of(flat)
             if dialect == "postgresql":
                 stage_rows.append((report_id, flat, provenance))
             else:

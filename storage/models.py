@@ -183,6 +183,8 @@ class Report(Base):
     text: Mapped[str | None] = mapped_column(Text)  # plain text, for narrative checks and diffs
     # 8 bytes per prose sentence of ``text`` (storage.sentences), for the repeated-text comparison
     sentence_digests: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # the values of its figure cells by cell key (storage.cell_keys.FIGURE_CELLS), for region lists and rankings
+    figures: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     checks_failed: Mapped[int] = mapped_column(Integer, default=0)
     reason: Mapped[str | None] = mapped_column(String(40))  # why this version exists: new | reissued | reparsed
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -57,7 +57,7 @@ from sqlalchemy.orm import Session, aliased, defer
 from nianbao.errors import UserError
 from parsers.templates import labels
 from storage.archive import Archive
-from storage.cell_keys import KEY_OF, cell_id_of
+from storage.cell_keys import FIGURE_KEYS, KEY_OF, cell_id_of
 from storage.coverage import deadline, unit_state  # the harvest's own rules: both judge alike
 from storage.models import AnyRow, Blob, Cell, CheckResult, Correction, Coverage, CrawlRun, Report, Unit
 from storage.records import cell_value_from_db, flatten_tables
@@ -660,32 +660,28 @@ def _cross_year(years: list[int], values: dict[int, dict[str, Any]]) -> list[dic
 def _region_report_statements(by_level: bool) -> tuple[Select[*tuple[Any, ...]], Select[*tuple[Any, ...]]]:
     """:func:`region_reports`' statements, built once (region, year, level and page as parameters).
 
-    The page's reports with their key figures (one row each) carry the region's count, failing count and
-    sums as window aggregates over every report of the region (``t_`` columns): one pass over the region
-    answers both.  The second statement gives the totals alone, for a page past the last report.
+    The page's reports with their key figures (one row each, from ``reports.figures``) carry the region's
+    count, failing count and sums as window aggregates over every report of the region (``t_`` columns):
+    one pass over the region answers both.  The second statement gives the totals alone, for a page past
+    the last report.
     """
     stmt = _bound_scope(_report_list_select().where(Report.year == bindparam("year"), Report.is_canonical.is_(True)),
                         True, by_level)
-    key_cells = and_(Cell.report_id == Report.id, Cell.cell_id.in_(list(KEY_CELLS.values())))
-    figures = {name: func.max(case((Cell.cell_id == cid, Cell.value))) for name, cid in KEY_CELLS.items()}
-    # the figures as floats (no Decimal each), and which of them are decimals as the bits of one number
-    decimal_bits = case(*((Cell.cell_id == cid, 1 << bit) for bit, cid in enumerate(KEY_CELLS.values())), else_=0)
+    # the key figures are on the report row (``reports.figures``); the region's sums read them there
+    sums = [func.sum(Report.figures[FIGURE_KEYS[cid]].as_float()) for cid in KEY_CELLS.values()]
     page = (
-        stmt.add_columns(*(func.max(case((Cell.cell_id == cid, cast(Cell.value, Float)))).label(f"v_{name}")
-                           for name, cid in KEY_CELLS.items()),
-                         func.sum(cast(Cell.is_decimal, Integer) * decimal_bits).label("decimals"),
+        stmt.add_columns(Report.figures,
                          func.count().over().label("t_reports"),
                          func.sum(case((Report.checks_failed > 0, 1), else_=0)).over().label("t_failing"),
-                         *(func.sum(figure).over().label(f"t_{name}") for name, figure in figures.items()))
-        .outerjoin(Cell, key_cells).group_by(Report.id, Unit.id)
+                         *(total.over().label(f"t_{name}") for name, total in zip(KEY_CELLS, sums, strict=True)))
         .order_by(Unit.region_code, Unit.name, Unit.id)
         .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer))
     )
     totals = stmt.with_only_columns(
-        func.count(func.distinct(Report.id)),
-        func.count(func.distinct(case((Report.checks_failed > 0, Report.id)))),
-        *(func.sum(case((Cell.cell_id == cid, Cell.value))) for cid in KEY_CELLS.values()),
-    ).outerjoin(Cell, key_cells).order_by(None)
+        func.count(),
+        func.sum(case((Report.checks_failed > 0, 1), else_=0)),
+        *sums,
+    ).order_by(None)
     return page, totals
 
 
@@ -716,13 +712,11 @@ def region_reports(
     sums: dict[str, Decimal] = {cid: value for cid, value in zip(KEY_CELLS.values(), summed, strict=True)
                                 if value is not None}
     items = []
-    first_figure = len(_REPORT_LIST_COLUMNS)  # the figures follow the list's columns, in KEY_CELLS order
+    keys = [(name, FIGURE_KEYS[cid]) for name, cid in KEY_CELLS.items()]
     for listed in rows:
         row = listed_row(listed)
-        decimals = listed.decimals or 0
-        for bit, name in enumerate(KEY_CELLS):
-            value = listed[first_figure + bit]
-            row[name] = value if value is None or decimals >> bit & 1 else int(value)
+        figures = listed.figures or {}
+        row.update((name, figures.get(key)) for name, key in keys)
         items.append(row)
     region_info = region_by_code(code)
     totals = {name: _num(sums.get(cid)) for name, cid in KEY_CELLS.items()}
@@ -1024,6 +1018,15 @@ def _ranking_statement(numerators: tuple[str, ...], denominator: str | None, in_
     return _bound_scope(stmt, in_region, by_level)
 
 
+@functools.lru_cache(maxsize=4)
+def _figure_ranking_statement(in_region: bool, by_level: bool) -> Select[*tuple[Any, ...]]:
+    """:func:`ranking`'s pass for a metric of figure cells, built once: each chosen report's list columns and
+    figures (year, region and level as parameters)."""
+    stmt = select(*_REPORT_LIST_COLUMNS, Report.figures).join(Unit, Unit.id == Report.unit_id).where(
+        Report.year == bindparam("year"), Report.is_canonical.is_(True))
+    return _bound_scope(stmt, in_region, by_level)
+
+
 @kept_per_generation(GenerationMemo(256))
 def ranking(
     archive: Archive, *, year: int, metric: str = "applications_received", region: str | None = None,
@@ -1042,32 +1045,49 @@ def ranking(
     else:
         check_cell_id(metric)
         label, numerators, denominator = metric, (metric,), None
-    stmt = _ranking_statement(tuple(numerators), denominator, code is not None, level is not None)
     which = (_region_bounds(code) if code is not None else {}) | {"year": year, "level": level}
+    on_report_rows = all(c in FIGURE_KEYS for c in (*numerators, *([denominator] if denominator else [])))
+    # each chosen report with the sums of its numerator and denominator cells: from the report rows'
+    # figures when the metric's cells are figures, else from the cells (a ranking by any cell id)
+    chosen: list[tuple[AnyRow, Any, Any]]
     with archive.session() as s:
-        # a year-wide ranking has a row per report of the year: only what ranks
-        chosen = s.connection().execute(stmt, which).all()
+        if on_report_rows:
+            rows = s.connection().execute(_figure_ranking_statement(code is not None, level is not None),
+                                          which).all()
+        else:
+            rows = s.connection().execute(
+                _ranking_statement(tuple(numerators), denominator, code is not None, level is not None), which).all()
+    if on_report_rows:
+        num_keys = [FIGURE_KEYS[c] for c in numerators]
+        den_key = FIGURE_KEYS[denominator] if denominator else None
+        chosen = []
+        for row in rows:
+            figures = row.figures or {}
+            parts = [figures[k] for k in num_keys if k in figures]
+            chosen.append((row, sum(parts) if parts else None, figures.get(den_key) if den_key else None))
+    else:
+        chosen = [(row, row.num, row.den) for row in rows]
 
-    def score(row: AnyRow) -> Decimal | None:
+    def score(num: Any, den: Any) -> Any:
         if not denominator:
-            return row.num  # type: ignore[no-any-return]
-        return None if row.num is None or not row.den else Decimal(row.num) / Decimal(row.den)
+            return num
+        return None if num is None or not den else Decimal(num) / Decimal(den)
 
-    scored = [(score(row), row) for row in chosen]
+    scored = [(score(num, den), row, num, den) for row, num, den in chosen]
     present = [x for x in scored if x[0] is not None]
     sign = 1 if ascending else -1  # ties by unit name, then id
-    present.sort(key=lambda x: (sign * x[0], x[1].name, x[1].id))  # type: ignore[operator]
+    present.sort(key=lambda x: (sign * x[0], x[1].name, x[1].id))
     absent = sorted((x for x in scored if x[0] is None), key=lambda x: (x[1].name, x[1].id))
     on_page = (present + absent)[offset:offset + limit]
     items = []
-    for rank, (sc, row) in enumerate(on_page, start=offset + 1):
+    for rank, (sc, row, num, den) in enumerate(on_page, start=offset + 1):
         items.append(listed_row(row) | {
             "rank": rank,
             "value": None if sc is None else (round(float(sc), 4) if denominator else _num(sc)),
-            "numerator": _num(row.num), "denominator": _num(row.den),
+            "numerator": _num(num), "denominator": _num(den),
         })
-    nums = [row.num for row in chosen if row.num is not None]
-    dens = [row.den for row in chosen if row.den is not None]
+    nums = [num for _row, num, _den in chosen if num is not None]
+    dens = [den for _row, _num, den in chosen if den is not None]
     num_total, den_total = (sum(nums) if nums else None), (sum(dens) if dens else None)
     total = len(nums)
     if denominator:

@@ -343,3 +343,21 @@ def test_repeated_text_of_a_large_set_is_listed_by_name_a_page_at_a_time(
         assert page.total == ranked.total
         assert page.items == by_name[offset:offset + 1]
     assert len(counted) == 3  # counted by the database, not read whole
+
+
+def test_every_region_figure_and_metric_cell_is_kept_on_the_report_row() -> None:
+    from storage.cell_keys import FIGURE_CELLS
+
+    metric_cells = {c for _label, nums, den in q.METRICS.values() for c in (*nums, *([den] if den else []))}
+    assert set(q.KEY_CELLS.values()) | metric_cells <= set(FIGURE_CELLS)
+
+
+def test_a_ranking_by_any_cell_reads_the_cells(demo: DemoArchive) -> None:
+    cell = "active_disclosure/administrative_fees"  # not a figure cell
+    data = q.ranking(demo.archive, year=2023, metric=cell, limit=q.MAX_LIMIT)
+    with demo.archive.session() as s:
+        canonical = s.execute(select(Report.id).where(Report.year == 2023, Report.is_canonical.is_(True))).scalars()
+        expected = {rid: cells_of(demo, rid).get(cell) for rid in canonical}
+    got = {r["id"]: r["numerator"] for r in data["ranking"]["items"]}
+    assert {rid: v for rid, v in got.items() if v is not None} == {
+        rid: int(v) for rid, v in expected.items() if v is not None}

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import inspect
 
@@ -72,3 +74,30 @@ def test_sentence_digests_are_filled_in_for_reports_archived_before_them(empty_d
     assert stored[1] is not None and bytes(stored[1]) == sentence_digests(prose)
     assert len(stored[1]) == 2 * 8  # two sentences (the table row is not prose)
     assert stored[2] is None  # no text, nothing to compare
+
+
+def test_figures_are_filled_in_from_the_cells_of_reports_archived_before_them(empty_database_url: str) -> None:
+    from sqlalchemy import text
+
+    from storage.cell_keys import KEY_OF
+
+    db.upgrade(empty_database_url, "0004")
+    received, fees = KEY_OF["applications/new_received/total"], KEY_OF["active_disclosure/administrative_fees"]
+    reconsidered = KEY_OF["review_litigation/reconsideration/total"]
+    with db.get_engine(empty_database_url).begin() as conn:
+        conn.execute(text("INSERT INTO units (id, name, region_code, kind, created_at) "
+                          "VALUES (1, '中卫市教育局', '640500', 'department', CURRENT_TIMESTAMP)"))
+        conn.execute(text("INSERT INTO blobs (sha256, size, created_at) VALUES (:sha, 1, CURRENT_TIMESTAMP)"),
+                     {"sha": "0" * 64})
+        conn.execute(text(
+            "INSERT INTO reports (id, unit_id, year, version, is_canonical, blob_sha256, checks_failed, created_at) "
+            "VALUES (1, 1, 2022, 1, true, :sha, 0, CURRENT_TIMESTAMP), (2, 1, 2023, 1, true, :sha, 0, "
+            "CURRENT_TIMESTAMP)"), {"sha": "0" * 64})
+        conn.execute(text("INSERT INTO cells (report_id, cell_key, value, is_decimal) VALUES "
+                          "(1, :received, 12, false), (1, :fees, 3.5, true), (1, :reconsidered, NULL, false)"),
+                     {"received": received, "fees": fees, "reconsidered": reconsidered})
+    db.upgrade(empty_database_url)
+    with db.get_engine(empty_database_url).connect() as conn:
+        stored = dict(conn.execute(text("SELECT id, figures FROM reports")).all())
+    figures = {r: json.loads(f) if isinstance(f, str) else f for r, f in stored.items()}
+    assert figures == {1: {str(received): 12}, 2: {}}  # fees are no figure; a blank cell has no value
