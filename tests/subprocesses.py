@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -40,7 +41,7 @@ def run_nianbao(args: Sequence[str], *, env: Mapping[str, str] | None = None, cw
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 pass
-        left = group_members(proc.pid)
+        left = group_members(proc.pid, settle=0)
         _kill_group(proc.pid)
         out, err = proc.communicate()
         what = "did not finish" if still_running else f"exited ({proc.returncode}) but left {left} running"
@@ -53,18 +54,32 @@ def run_nianbao(args: Sequence[str], *, env: Mapping[str, str] | None = None, cw
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
-def group_members(pgid: int) -> list[str]:
-    """Command lines of the live processes of process group ``pgid``."""
+def group_members(pgid: int, settle: float = 5.0) -> list[str]:
+    """Command lines of the live processes of process group ``pgid``, once those ending have ended
+    (waiting up to ``settle`` seconds: a helper such as multiprocessing's resource tracker leaves a
+    moment after its parent)."""
+    deadline = time.monotonic() + settle
+    while True:
+        found = _live_members(pgid)
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
+def _live_members(pgid: int) -> list[str]:
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            if int(stat[2]) == pgid and stat[0] != "Z":
-                found.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")[:200])
+            if int(stat[2]) != pgid or stat[0] in ("Z", "X"):
+                continue
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except (OSError, IndexError, ValueError):
             continue
+        if cmdline:  # empty: the process is exiting (its memory is gone already)
+            found.append(cmdline[:200])
     return found
 
 

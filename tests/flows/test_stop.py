@@ -24,7 +24,7 @@ def test_a_harvest_stopped_with_sigterm_leaves_nothing_running(demo: Any, archiv
         deadline = time.monotonic() + 240
         members: list[str] = []
         while proc.poll() is None and time.monotonic() < deadline:
-            members = group_members(proc.pid)
+            members = group_members(proc.pid, settle=0)
             if any("spiders.run" in m for m in members):
                 break
             time.sleep(0.1)
@@ -33,7 +33,7 @@ def test_a_harvest_stopped_with_sigterm_leaves_nothing_running(demo: Any, archiv
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=120)
     finally:
-        if proc.poll() is None or group_members(proc.pid):
+        if proc.poll() is None or group_members(proc.pid, settle=0):
             os.killpg(proc.pid, signal.SIGKILL)
     assert proc.returncode == 130, err[-3000:]
     assert "nianbao: interrupted" in err

@@ -73,7 +73,7 @@ def server(demo: DemoArchive) -> Iterator[tuple[subprocess.Popen[str], int]]:
                 time.sleep(0.2)
         yield proc, port
     finally:
-        if proc.poll() is None or group_members(proc.pid):
+        if proc.poll() is None or group_members(proc.pid, settle=0):
             os.killpg(proc.pid, signal.SIGKILL)
 
 
