@@ -31,6 +31,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -184,7 +185,8 @@ class Report(Base):
     # 8 bytes per prose sentence of ``text`` (storage.sentences), for the repeated-text comparison
     sentence_digests: Mapped[bytes | None] = mapped_column(LargeBinary)
     # the values of its figure cells by cell key (storage.cell_keys.FIGURE_CELLS), for region lists and rankings
-    figures: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # (JSONB on PostgreSQL: a region's sums read several figures of each row, and json re-parses its text each time)
+    figures: Mapped[dict[str, Any] | None] = mapped_column(JSON().with_variant(JSONB(), "postgresql"))
     checks_failed: Mapped[int] = mapped_column(Integer, default=0)
     reason: Mapped[str | None] = mapped_column(String(40))  # why this version exists: new | reissued | reparsed
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

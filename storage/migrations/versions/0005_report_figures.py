@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 from storage.cell_keys import FIGURE_KEYS
 
@@ -27,13 +28,15 @@ depends_on = None
 
 BATCH = 2000
 
-reports = sa.table("reports", sa.column("id", sa.Integer), sa.column("figures", sa.JSON))
+reports = sa.table("reports", sa.column("id", sa.Integer),
+                   sa.column("figures", sa.JSON().with_variant(postgresql.JSONB(), "postgresql")))
 cells = sa.table("cells", sa.column("report_id", sa.Integer), sa.column("cell_key", sa.SmallInteger),
                  sa.column("value", sa.Numeric(20, 4)), sa.column("is_decimal", sa.Boolean))
 
 
 def upgrade() -> None:
-    op.add_column("reports", sa.Column("figures", sa.JSON(), nullable=True))
+    op.add_column("reports", sa.Column("figures", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"),
+                                       nullable=True))
     conn = op.get_bind()
     keys = sorted(int(k) for k in FIGURE_KEYS.values())
     update = reports.update().where(reports.c.id == sa.bindparam("rid")).values(figures=sa.bindparam("f"))
