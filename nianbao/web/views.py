@@ -34,6 +34,9 @@ def install_filters(templates: Jinja2Templates) -> None:
     env.filters["pct"] = lambda v: "" if v is None else f"{float(v) * 100:.1f}%"
     env.filters["label"] = cell_label
     env.globals["qs"] = query_string
+    env.globals["coverage_rows"] = coverage_rows
+    env.globals["report_link"] = report_link
+    env.globals["region_report_rows"] = region_report_rows
     env.globals["TABLE_TITLES"] = TABLE_TITLES
 
 
@@ -174,6 +177,40 @@ def side_by_side(data: dict[str, Any]) -> Markup:
                 mark = "up" if change > 0 else "down" if change < 0 else ""
                 html.append(f'<td class="n {mark}">{change:+g}</td>')
         html.append("</tr>\n")
+    return Markup("".join(html))
+
+
+def coverage_rows(units: list[dict[str, Any]]) -> Markup:
+    """The rows of a region's coverage table (:func:`storage.queries.coverage` units): a hundred units a
+    page, written directly like :func:`side_by_side`."""
+    html = []
+    for u in units:
+        report = (f'<a href="/reports/{u["report_id"]}">{escape(u["published"] or "报告")}</a>'
+                  if u["report_id"] else "")
+        html.append(f'<tr class="state-{escape(u["state"])}"><td><a href="/units/{u["unit_id"]}">{escape(u["unit"])}</a>'
+                    f'</td><td>{escape(u["region_code"] or "")}</td><td>{escape(u["state"])}</td>'
+                    f'<td>{escape(u["detail"] or "")}</td><td>{u["deadline"]}</td><td>{report}</td></tr>')
+    return Markup("".join(html))
+
+
+def report_link(row: dict[str, Any]) -> Markup:
+    """A listed report as a link: unit, year and, after the first, its version (pages call it too)."""
+    version = f" v{row['version']}" if row["version"] > 1 else ""
+    return Markup(f'<a href="/reports/{row["id"]}">{escape(row["unit"])} {row["year"]}{version}</a>')
+
+
+def region_report_rows(items: list[dict[str, Any]]) -> Markup:
+    """The rows of a region's reports with their key figures (:func:`storage.queries.region_reports`)."""
+    html = []
+    for row in items:
+        litigation = (row["litigation_direct"] or 0) + (row["litigation_after_reconsideration"] or 0)
+        html.append(f'<tr class="{"has-failures" if row["checks_failed"] else ""}"><td>{report_link(row)}</td>'
+                    f'<td class="n">{format_number(row["new_received"])}</td>'
+                    f'<td class="n">{format_number(row["carried_over"])}</td>'
+                    f'<td class="n">{format_number(row["processed"])}</td>'
+                    f'<td class="n">{format_number(row["carried_to_next_year"])}</td>'
+                    f'<td class="n">{format_number(row["reconsideration"])}</td>'
+                    f'<td class="n">{litigation}</td><td>{row["checks_failed"]}</td></tr>')
     return Markup("".join(html))
 
 
