@@ -716,7 +716,8 @@ def region_reports(
     for listed in rows:
         row = listed_row(listed)
         figures = listed.figures or {}
-        row.update((name, figures.get(key)) for name, key in keys)
+        for name, key in keys:
+            row[name] = figures.get(key)
         items.append(row)
     region_info = region_by_code(code)
     totals = {name: _num(sums.get(cid)) for name, cid in KEY_CELLS.items()}
@@ -780,7 +781,11 @@ def coverage(
             run_info = {"id": run_ids[-1], "runs": run_ids, "flow": run.flow if run else None,
                         "started_at": _iso(run.started_at) if run else None}
     rows: list[dict[str, Any]] = []
+    deadlines: dict[str, str] = {}  # by kind of unit
     for unit in units:
+        due = deadlines.get(unit.kind)
+        if due is None:
+            due = deadlines[unit.kind] = deadline(year, unit.kind).isoformat()
         report = unit if unit.id is not None else None  # the row carries the unit's report, if any
         detail: str | None
         if unit.cov_run_id is not None:
@@ -793,7 +798,7 @@ def coverage(
         rows.append({
             "unit_id": unit.unit_id, "unit": unit.name, "region_code": unit.region_code or None,
             "level": unit.level, "kind": unit.kind, "state": state, "detail": detail, "basis": basis,
-            "deadline": deadline(year, unit.kind).isoformat(),
+            "deadline": due,
             "report_id": unit.id if report else unit.cov_report_id,
             "published": _iso(unit.published),
         })
