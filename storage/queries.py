@@ -326,10 +326,11 @@ _generation_scope: ContextVar[dict[str, tuple[int, int, int]] | None] = ContextV
 @contextmanager
 def one_generation() -> Iterator[None]:
     """Inside this block (one web request), every kept answer is of one archive state, read once."""
-    token = _generation_scope.set({})
+    token, rows = _generation_scope.set({}), _region_years.set({})
     try:
         yield
     finally:
+        _region_years.reset(rows)
         _generation_scope.reset(token)
 
 
@@ -656,35 +657,6 @@ def _cross_year(years: list[int], values: dict[int, dict[str, Any]]) -> list[dic
 # ------------------------------------------------------------------ 2. a region in a year
 
 
-@functools.lru_cache(maxsize=2)
-def _region_report_statements(by_level: bool) -> tuple[Select[*tuple[Any, ...]], Select[*tuple[Any, ...]]]:
-    """:func:`region_reports`' statements, built once (region, year, level and page as parameters).
-
-    The page's reports with their key figures (one row each, from ``reports.figures``) carry the region's
-    count, failing count and sums as window aggregates over every report of the region (``t_`` columns):
-    one pass over the region answers both.  The second statement gives the totals alone, for a page past
-    the last report.
-    """
-    stmt = _bound_scope(_report_list_select().where(Report.year == bindparam("year"), Report.is_canonical.is_(True)),
-                        True, by_level)
-    # the key figures are on the report row (``reports.figures``); the region's sums read them there
-    sums = [func.sum(Report.figures[FIGURE_KEYS[cid]].as_float()) for cid in KEY_CELLS.values()]
-    page = (
-        stmt.add_columns(Report.figures,
-                         func.count().over().label("t_reports"),
-                         func.sum(case((Report.checks_failed > 0, 1), else_=0)).over().label("t_failing"),
-                         *(total.over().label(f"t_{name}") for name, total in zip(KEY_CELLS, sums, strict=True)))
-        .order_by(Unit.region_code, Unit.name, Unit.id)
-        .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer))
-    )
-    totals = stmt.with_only_columns(
-        func.count(),
-        func.sum(case((Report.checks_failed > 0, 1), else_=0)),
-        *sums,
-    ).order_by(None)
-    return page, totals
-
-
 @kept_per_generation(_AGGREGATES, ignore=("coverage_summary",))
 def region_reports(
     archive: Archive, *, region: str, year: int, level: str | None = None,
@@ -700,42 +672,42 @@ def region_reports(
     code = region_code_of(region)
     if code is None:
         raise QueryError("a region and a year are required")
-    page, totals_stmt = _region_report_statements(bool(level))
-    which = _region_bounds(code) | {"year": year, "level": level, "limit": limit, "offset": offset}
-    with archive.session() as s:
-        rows = s.execute(page, which).all()
-        if rows:
-            first = rows[0]
-            total, failing, summed = first.t_reports, first.t_failing, [getattr(first, f"t_{n}") for n in KEY_CELLS]
-        else:  # a page past the last report (or none): the totals alone
-            total, failing, *summed = s.execute(totals_stmt, which).one()
-    sums: dict[str, Decimal] = {cid: value for cid, value in zip(KEY_CELLS.values(), summed, strict=True)
-                                if value is not None}
-    items = []
+    units = _region_year(archive, code, year)
+    # the region's units are in list order (region code, name, id), each with its canonical report if any
+    reports = [u for u in units if u.id is not None and (level is None or u.level == level)]
     keys = [(name, FIGURE_KEYS[cid]) for name, cid in KEY_CELLS.items()]
-    for listed in rows:
+    sums: dict[str, int | float] = {}
+    for listed in reports:
+        for name, key in keys:
+            value = (listed.figures or {}).get(key)
+            if value is not None:
+                sums[name] = sums.get(name, 0) + value
+    items = []
+    for listed in reports[offset:offset + limit]:
         row = listed_row(listed)
         figures = listed.figures or {}
         for name, key in keys:
             row[name] = figures.get(key)
         items.append(row)
     region_info = region_by_code(code)
-    totals = {name: _num(sums.get(cid)) for name, cid in KEY_CELLS.items()}
+    totals = {name: int(sums[name]) if name in sums else None for name in KEY_CELLS}  # as whole numbers
+    failing = sum(1 for r in reports if r.checks_failed)
     return {
         "region": {"code": code, "name": region_info.full_name if region_info else None, "prefix": region_prefix(code)},
         "year": year,
-        "reports": Page(items, total, limit, offset).as_dict(),
-        "totals": totals | {"reports": total, "reports_failing_checks": int(failing or 0)},
+        "reports": Page(items, len(reports), limit, offset).as_dict(),
+        "totals": totals | {"reports": len(reports), "reports_failing_checks": failing},
         "coverage": coverage_summary if coverage_summary is not None
         else coverage(archive, region=code, year=year, limit=1)["summary"],
     }
 
 
 @functools.lru_cache(maxsize=2)
-def _coverage_statement(in_region: bool) -> Select[*tuple[Any, ...]]:
-    """:func:`coverage`'s one statement, built once (region bounds and year as parameters): each unit of the
-    region with the row of the newest harvest run that looked at it for the year (``cov_`` columns) and its
-    canonical report of the year (``id`` ... ``checks_failed``, null when there is none)."""
+def _region_year_statement(in_region: bool) -> Select[*tuple[Any, ...]]:
+    """The one statement behind :func:`coverage` and :func:`region_reports`, built once (region bounds and
+    year as parameters): each unit of the region, in list order, with the row of the newest harvest run
+    that looked at it for the year (``cov_`` columns) and its canonical report of the year (the list's
+    columns, ``parse_message`` and ``figures``; null when there is none)."""
     where = _IN_BOUND_REGION if in_region else true()
     newest = (
         select(Coverage.unit_id, Coverage.run_id, Coverage.state, Coverage.detail, Coverage.report_id,
@@ -745,15 +717,37 @@ def _coverage_statement(in_region: bool) -> Select[*tuple[Any, ...]]:
         .subquery()
     )
     return (
-        select(Unit.id.label("unit_id"), Unit.name, Unit.region_code, Unit.level, Unit.kind,
+        select(Unit.id.label("unit_id"), Unit.name, Unit.region_code, Unit.region_name, Unit.level, Unit.kind,
                newest.c.run_id.label("cov_run_id"), newest.c.state.label("cov_state"),
                newest.c.detail.label("cov_detail"), newest.c.report_id.label("cov_report_id"),
-               Report.id, Report.published, Report.parse_error, Report.parse_message, Report.checks_failed)
+               Report.id, Report.year, Report.version, Report.is_canonical, Report.reason, Report.template,
+               Report.published, Report.form, Report.checks_failed, Report.parse_error, Report.parse_message,
+               Report.figures)
         .outerjoin(newest, and_(newest.c.unit_id == Unit.id, newest.c.n == 1))
         .outerjoin(Report, and_(Report.unit_id == Unit.id, Report.year == bindparam("year"),
                                 Report.is_canonical.is_(True)))
         .where(where).order_by(Unit.region_code, Unit.name, Unit.id)
     )
+
+
+# inside one_generation() (a web request): the region-years already read, so that a page showing a region's
+# coverage and its reports reads them once
+_region_years: ContextVar[dict[tuple[str, str | None, int], list[Any]] | None] = ContextVar(
+    "region_years", default=None)
+
+
+def _region_year(archive: Archive, code: str | None, year: int) -> list[Any]:
+    """The rows of :func:`_region_year_statement` for a region (None: every unit) and year."""
+    seen = _region_years.get()
+    key = (archive.url, code, year)
+    if seen is not None and key in seen:
+        return seen[key]
+    which = (_region_bounds(code) if code is not None else {}) | {"year": year}
+    with archive.session() as s:
+        rows = list(s.connection().execute(_region_year_statement(code is not None), which).all())
+    if seen is not None:
+        seen[key] = rows
+    return rows
 
 
 @kept_per_generation(_AGGREGATES)
@@ -771,15 +765,14 @@ def coverage(
     limit, offset = check_page(limit, offset)
     year = require_year(year)
     code = region_code_of(region)
-    which = (_region_bounds(code) if code is not None else {}) | {"year": year}
-    with archive.session() as s:
-        units = s.connection().execute(_coverage_statement(code is not None), which).all()
-        run_ids = sorted({u.cov_run_id for u in units if u.cov_run_id is not None})
-        run_info = None
-        if run_ids:
+    units = _region_year(archive, code, year)
+    run_ids = sorted({u.cov_run_id for u in units if u.cov_run_id is not None})
+    run_info = None
+    if run_ids:
+        with archive.session() as s:
             run = s.execute(select(CrawlRun.flow, CrawlRun.started_at).where(CrawlRun.id == run_ids[-1])).first()
-            run_info = {"id": run_ids[-1], "runs": run_ids, "flow": run.flow if run else None,
-                        "started_at": _iso(run.started_at) if run else None}
+        run_info = {"id": run_ids[-1], "runs": run_ids, "flow": run.flow if run else None,
+                    "started_at": _iso(run.started_at) if run else None}
     rows: list[dict[str, Any]] = []
     deadlines: dict[str, str] = {}  # by kind of unit
     for unit in units:

@@ -361,3 +361,26 @@ def test_a_ranking_by_any_cell_reads_the_cells(demo: DemoArchive) -> None:
     got = {r["id"]: r["numerator"] for r in data["ranking"]["items"]}
     assert {rid: v for rid, v in got.items() if v is not None} == {
         rid: int(v) for rid, v in expected.items() if v is not None}
+
+
+def test_a_page_with_a_regions_coverage_and_reports_reads_the_region_once(demo: DemoArchive) -> None:
+    from sqlalchemy import event
+
+    from storage import db
+    from storage.archive import one_read
+
+    statements: list[str] = []
+
+    def executed(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    engine = db.get_read_engine(demo.archive.url)
+    event.listen(engine, "before_cursor_execute", executed)
+    try:
+        with one_read(), q.one_generation():  # one web request
+            summary = q.coverage(demo.archive, region="640500", year=2022, limit=100, offset=1)["summary"]
+            page = q.region_reports(demo.archive, region="640500", year=2022, limit=2, coverage_summary=summary)
+    finally:
+        event.remove(engine, "before_cursor_execute", executed)
+    assert sum("row_number" in s for s in statements) == 1
+    assert page["reports"]["total"] >= 1
