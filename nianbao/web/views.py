@@ -31,11 +31,13 @@ def install_filters(templates: Jinja2Templates) -> None:
     env = templates.env
     env.filters["urlencode"] = urlencode_filter
     env.filters["num"] = format_number
-    env.filters["pct"] = lambda v: "" if v is None else f"{float(v) * 100:.1f}%"
+    env.filters["pct"] = percent
     env.filters["label"] = cell_label
     env.globals["qs"] = query_string
     env.globals["coverage_rows"] = coverage_rows
     env.globals["report_link"] = report_link
+    env.globals["ranking_rows"] = ranking_rows
+    env.globals["repeated_rows"] = repeated_rows
     env.globals["region_report_rows"] = region_report_rows
     env.globals["TABLE_TITLES"] = TABLE_TITLES
 
@@ -212,6 +214,32 @@ def region_report_rows(items: list[dict[str, Any]]) -> Markup:
                     f'<td class="n">{format_number(row["reconsideration"])}</td>'
                     f'<td class="n">{litigation}</td><td>{row["checks_failed"]}</td></tr>')
     return Markup("".join(html))
+
+
+def percent(value: Any) -> str:
+    """A share as a percentage with one decimal (the ``pct`` filter)."""
+    return "" if value is None else f"{float(value) * 100:.1f}%"
+
+
+def ranking_rows(ranking: dict[str, Any]) -> Markup:
+    """The rows of a ranking (:func:`storage.queries.ranking`): rank, report, region code and value."""
+    html = []
+    share = ranking["is_share"]
+    for row in ranking["ranking"]["items"]:
+        value = (f'{percent(row["value"])} ({format_number(row["numerator"])}/{format_number(row["denominator"])})'
+                 if share else format_number(row["value"]))
+        html.append(f'<tr><td>{row["rank"]}</td><td>{report_link(row)}</td><td>{escape(row["region_code"] or "")}</td>'
+                    f'<td class="n">{value}</td></tr>')
+    return Markup("".join(html))
+
+
+def repeated_rows(items: list[dict[str, Any]]) -> Markup:
+    """The rows of the repeated-text table (:func:`storage.queries.repeated_text`)."""
+    return Markup("".join(
+        f'<tr><td><a href="/reports/{x["report_id"]}">{escape(x["unit"])} {x["year"]}</a> '
+        f'(<a href="/diff?a={x["previous_report_id"]}&b={x["report_id"]}">对比上年</a>)</td>'
+        f'<td class="n">{x["sentences"]}</td><td class="n">{x["repeated"]}</td><td class="n">{percent(x["share"])}</td></tr>'
+        for x in items))
 
 
 def line_chart(years: list[int], series: dict[str, dict[int, Any]], width: int = 640, height: int = 240) -> str:
