@@ -52,6 +52,20 @@ def test_migrations_build_exactly_the_models(empty_database_url: str) -> None:
         assert compare_metadata(context, Base.metadata) == []
 
 
+def _two_reports_of_one_unit(conn, text_of_2022: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    """A unit with its 2022 and 2023 reports (2022's text given), written as an older schema holds them."""
+    from sqlalchemy import text
+
+    conn.execute(text("INSERT INTO units (id, name, region_code, kind, created_at) "
+                      "VALUES (1, '中卫市教育局', '640500', 'department', CURRENT_TIMESTAMP)"))
+    conn.execute(text("INSERT INTO blobs (sha256, size, created_at) VALUES (:sha, 1, CURRENT_TIMESTAMP)"),
+                 {"sha": "0" * 64})
+    conn.execute(text(
+        "INSERT INTO reports (id, unit_id, year, version, is_canonical, blob_sha256, text, checks_failed, "
+        "created_at) VALUES (1, 1, 2022, 1, true, :sha, :prose, 0, CURRENT_TIMESTAMP), "
+        "(2, 1, 2023, 1, true, :sha, NULL, 0, CURRENT_TIMESTAMP)"), {"prose": text_of_2022, "sha": "0" * 64})
+
+
 def test_sentence_digests_are_filled_in_for_reports_archived_before_them(empty_database_url: str) -> None:
     from sqlalchemy import text
 
@@ -60,14 +74,7 @@ def test_sentence_digests_are_filled_in_for_reports_archived_before_them(empty_d
     prose = "本机关坚持公开为常态、不公开为例外。全年主动公开政府信息一百二十条。\n表格\t1\t2"
     db.upgrade(empty_database_url, "0003")
     with db.get_engine(empty_database_url).begin() as conn:
-        conn.execute(text("INSERT INTO units (id, name, region_code, kind, created_at) "
-                          "VALUES (1, '中卫市教育局', '640500', 'department', CURRENT_TIMESTAMP)"))
-        conn.execute(text("INSERT INTO blobs (sha256, size, created_at) VALUES (:sha, 1, CURRENT_TIMESTAMP)"),
-                     {"sha": "0" * 64})
-        conn.execute(text(
-            "INSERT INTO reports (id, unit_id, year, version, is_canonical, blob_sha256, text, checks_failed, "
-            "created_at) VALUES (1, 1, 2022, 1, true, :sha, :prose, 0, CURRENT_TIMESTAMP), "
-            "(2, 1, 2023, 1, true, :sha, NULL, 0, CURRENT_TIMESTAMP)"), {"prose": prose, "sha": "0" * 64})
+        _two_reports_of_one_unit(conn, prose)
     db.upgrade(empty_database_url)
     with db.get_engine(empty_database_url).connect() as conn:
         stored = dict(conn.execute(text("SELECT id, sentence_digests FROM reports")).all())
@@ -85,14 +92,7 @@ def test_figures_are_filled_in_from_the_cells_of_reports_archived_before_them(em
     received, fees = KEY_OF["applications/new_received/total"], KEY_OF["active_disclosure/administrative_fees"]
     reconsidered = KEY_OF["review_litigation/reconsideration/total"]
     with db.get_engine(empty_database_url).begin() as conn:
-        conn.execute(text("INSERT INTO units (id, name, region_code, kind, created_at) "
-                          "VALUES (1, '中卫市教育局', '640500', 'department', CURRENT_TIMESTAMP)"))
-        conn.execute(text("INSERT INTO blobs (sha256, size, created_at) VALUES (:sha, 1, CURRENT_TIMESTAMP)"),
-                     {"sha": "0" * 64})
-        conn.execute(text(
-            "INSERT INTO reports (id, unit_id, year, version, is_canonical, blob_sha256, checks_failed, created_at) "
-            "VALUES (1, 1, 2022, 1, true, :sha, 0, CURRENT_TIMESTAMP), (2, 1, 2023, 1, true, :sha, 0, "
-            "CURRENT_TIMESTAMP)"), {"sha": "0" * 64})
+        _two_reports_of_one_unit(conn)
         conn.execute(text("INSERT INTO cells (report_id, cell_key, value, is_decimal) VALUES "
                           "(1, :received, 12, false), (1, :fees, 3.5, true), (1, :reconsidered, NULL, false)"),
                      {"received": received, "fees": fees, "reconsidered": reconsidered})
