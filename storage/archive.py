@@ -25,12 +25,13 @@ from nianbao.errors import UserError
 from nianbao.settings import Settings, get_settings
 from storage import db
 from storage.blobs import BlobStore, open_blob_store
-from storage.cell_keys import check_cell_ids, figures_of
+from storage.cell_keys import check_cell_ids
 from storage.models import AnyRow, Blob, Cell, CheckResult, CrawlRun, Fetch, Portal, Report, Unit, utcnow
 from storage.records import (
     RECORD_FORMAT,
     cell_value_from_db,
     cell_value_to_db,
+    figures_of,
     flatten_tables,
     record_digest,
     unflatten_cells,

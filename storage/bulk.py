@@ -19,9 +19,9 @@ import orjson
 from sqlalchemy import insert, select, tuple_
 
 from storage.archive import Archive, ArchiveCounts
-from storage.cell_keys import KEY_OF, check_cell_ids, figures_of
+from storage.cell_keys import KEY_OF, check_cell_ids
 from storage.models import Blob, Cell, CheckResult, Report, utcnow
-from storage.records import cell_value_to_db, flatten_tables, record_digest
+from storage.records import cell_value_to_db, figures_of, flatten_tables, record_digest
 
 REPORT_COLUMNS = (
     "id", "unit_id", "year", "version", "is_canonical", "agency", "region", "region_code", "template",

@@ -13,7 +13,6 @@ join the ``cell_keys`` table or read the ``cell_values`` view.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import SmallInteger
@@ -297,9 +296,9 @@ class CellKey(TypeDecorator[str]):
 
 
 # The cells that region lists and rankings read for every report of a region or a year: each report
-# version keeps their values on its own row too (``reports.figures``, by cell key), so those pages
-# read one row per report instead of looking up cells one key at a time.  A figure added here needs
-# a migration filling it in for the reports already archived.
+# version keeps their values on its own row too (``reports.figures``, by cell key, written by
+# storage.records.figures_of), so those pages read one row per report instead of looking up cells one
+# key at a time.  A figure added here needs a migration filling it in for the reports already archived.
 FIGURE_CELLS: tuple[str, ...] = (
     "applications/carried_over/total",
     "applications/carried_to_next_year/total",
@@ -322,21 +321,5 @@ FIGURE_CELLS: tuple[str, ...] = (
     "review_litigation/reconsideration/corrected",
     "review_litigation/reconsideration/total",
 )
-FOUR_PLACES = Decimal("0.0001")  # cells.value is NUMERIC(20, 4)
 FIGURE_KEYS: dict[str, str] = {cell_id: str(KEY_OF[cell_id]) for cell_id in FIGURE_CELLS}  # cell id -> JSON key
 
-
-def figures_of(cells: dict[str, Any]) -> dict[str, int | float]:
-    """The figures of a report's flat ``{cell_id: value}``: ``{cell key: value}`` of the figure cells that
-    hold a number (a blank cell is left out, as it has no value to show or sum).  A decimal is kept as
-    ``cells.value`` keeps it (four places)."""
-    figures: dict[str, int | float] = {}
-    for cell_id, key in FIGURE_KEYS.items():
-        value = cells.get(cell_id)
-        if value is None or isinstance(value, bool):
-            continue
-        if isinstance(value, int):
-            figures[key] = value
-        else:
-            figures[key] = float(Decimal(str(value)).quantize(FOUR_PLACES, ROUND_HALF_UP))
-    return figures

@@ -436,13 +436,8 @@ def _count(s: Session, stmt: Select[*tuple[Any, ...]], question: tuple[Any, ...]
     (the asking function and its arguments): counting a broad filter scans the archive, so totals are kept
     until the archive changes."""
     key = (str(s.get_bind().engine.url), GenerationMemo.generation(s), question)
-    return int(_COUNTS.get(key, lambda: s.scalar(_counting(stmt), params) or 0))
-
-
-@functools.lru_cache(maxsize=64)
-def _counting(stmt: Select[*tuple[Any, ...]]) -> Select[int]:
-    """``SELECT count(*)`` of ``stmt``'s rows (kept for the statements built once)."""
-    return select(func.count()).select_from(stmt.order_by(None).subquery())
+    return int(_COUNTS.get(key, lambda: s.scalar(
+        select(func.count()).select_from(stmt.order_by(None).subquery()), params) or 0))
 
 
 # ------------------------------------------------------------------ search and one report

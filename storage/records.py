@@ -9,10 +9,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import orjson
+
+from storage.cell_keys import FIGURE_KEYS
 
 RECORD_FORMAT = "nianbao.report/1"
 MONEY_CELLS = frozenset(
@@ -63,6 +65,22 @@ def cell_value_from_db(value: Decimal | None, is_decimal: bool) -> int | float |
     if value is None:
         return None
     return float(value) if is_decimal else int(value)
+
+
+FOUR_PLACES = Decimal("0.0001")  # cells.value is NUMERIC(20, 4)
+
+
+def figures_of(cells: dict[str, Any]) -> dict[str, int | float]:
+    """The figures of a report's flat ``{cell_id: value}`` (``reports.figures``): ``{cell key: value}`` of the
+    figure cells (:data:`storage.cell_keys.FIGURE_CELLS`) that hold a number, each as ``cells`` stores and
+    gives it back (a decimal to four places); a blank cell is left out, as it has nothing to show or sum."""
+    figures: dict[str, int | float] = {}
+    for cell_id, key in FIGURE_KEYS.items():
+        number, is_decimal = cell_value_to_db(cells.get(cell_id))
+        if number is not None:
+            stored = number.quantize(FOUR_PLACES, ROUND_HALF_UP) if is_decimal else number
+            figures[key] = cell_value_from_db(stored, is_decimal)  # type: ignore[assignment]
+    return figures
 
 
 def record_digest(record: dict[str, Any]) -> str:

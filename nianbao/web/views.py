@@ -149,7 +149,6 @@ def report_tables(detail: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @lru_cache(maxsize=1024)
-@lru_cache(maxsize=1024)
 def _cell_heading(cell_id: str) -> str:
     return f'<td title="{escape(cell_id)}">{escape(cell_label(cell_id))}</td>'
 

@@ -3,7 +3,7 @@
 Region lists (each report's key figures, the region's sums) and rankings read a handful of cells of
 every report of a region or a year; looked up one (report, cell) key at a time they were most of
 those pages' database time.  Each report version now keeps them on its row as JSON by cell key
-(storage.cell_keys.FIGURE_CELLS, figures_of); this migration fills them in from the cells of the
+(storage.cell_keys.FIGURE_CELLS, storage.records.figures_of); this migration fills them in from the cells of the
 reports already archived.
 
 Revision ID: 0005
@@ -20,6 +20,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 from storage.cell_keys import FIGURE_KEYS
+from storage.records import cell_value_from_db
 
 revision = "0005"
 down_revision = "0004"
@@ -53,7 +54,7 @@ def upgrade() -> None:
                    cells.c.value.is_not(None))
         ):
             if rid in figures:
-                figures[rid][str(key)] = float(value) if is_decimal else int(value)
+                figures[rid][str(key)] = cell_value_from_db(value, is_decimal)
         conn.execute(update, [{"rid": rid, "f": f} for rid, f in figures.items()])
         last = ids[-1]
 
